@@ -1,0 +1,282 @@
+"""Configuration, declared once as frozen dataclasses and read from one TOML file.
+
+`load_config(path)` is the only reader: it validates every key and raises `ConfigError` naming the
+file and the key at fault, so a daemon never starts on a half-understood config. Nothing else in
+the worker reads the environment or a settings dict by string key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from worker.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("config/worker.toml")
+DEFAULT_ARCHIVE_PATH = Path("archive.db")
+DEFAULT_USER_AGENT = "briefings-worker/0.1 (+https://github.com/briefings-archive/briefings-worker)"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """How the fetcher treats other people's servers."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    min_interval: float = 1.0  # seconds between two requests to one host
+    timeout: float = 30.0  # connect, read and write timeout of one network operation
+    deadline: float = 120.0  # total seconds for one request, body included
+    max_bytes: int = 20_000_000  # cap on the decoded body
+    retries: int = 4  # attempts after the first, for transient failures
+    max_retry_after: float = 600.0  # a longer Retry-After makes the fetch fail instead of sleep
+    respect_robots: bool = True
+
+
+@dataclass(frozen=True)
+class RecheckPolicy:
+    """When known documents are fetched again: `after` first seen, then `every`."""
+
+    after: tuple[float, ...] = (3600.0, 86400.0, 7 * 86400.0, 30 * 86400.0)
+    every: float = 90 * 86400.0
+    per_run: int = 50
+    interval: float = 3600.0  # how often the recheck job runs
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Either `interval` seconds or a five-field `cron` expression (UTC), plus random jitter."""
+
+    interval: float | None = 3600.0
+    cron: str | None = None
+    jitter: float = 0.0
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    site: str | None
+    listing_urls: tuple[str, ...]
+    link_pattern: str
+    allowed_hosts: tuple[str, ...]
+    schedule: Schedule = field(default_factory=Schedule)
+    pages_per_run: int = 1
+    backfill_pages: int = 50  # how far `backfill` walks when not told otherwise
+    backfill_start: str | None = None  # listing URL template for walking by month (`{year}`)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    path: Path | None
+    archive: Path = DEFAULT_ARCHIVE_PATH
+    sites_dir: Path | None = None
+    politeness: Politeness = field(default_factory=Politeness)
+    recheck: RecheckPolicy = field(default_factory=RecheckPolicy)
+    sources: tuple[Source, ...] = ()
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(str(self.path), f"sources.{name}", f"no such source (known: {known})")
+
+
+def parse_duration(value: Any, where: str, key: str) -> float:
+    """`90`, `1.5`, `"30s"`, `"5m"`, `"1h"`, `"7d"` → seconds."""
+    if isinstance(value, bool):
+        raise ConfigError(where, key, f"expected a duration such as '1h', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ConfigError(where, key, f"expected a duration such as '30s', '5m', '1h' or '7d', got {value!r}")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds < 0:
+        raise ConfigError(where, key, "must not be negative")
+    return seconds
+
+
+class _Table:
+    """One TOML table being read: hands out typed values and refuses unknown keys."""
+
+    def __init__(self, data: Any, where: str, prefix: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(where, prefix or "(top level)", "expected a table")
+        self.data: dict[str, Any] = data
+        self.where = where
+        self.prefix = prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def check_known(self, known: set[str]) -> None:
+        for name in self.data:
+            if name not in known:
+                hint = ", ".join(sorted(known))
+                raise ConfigError(self.where, self.key(name), f"unknown key (known: {hint})")
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        if isinstance(value, bool) and kind is not bool and kind != (bool,):
+            raise ConfigError(self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}")
+        if not isinstance(value, kind):
+            raise ConfigError(self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}")
+        return value
+
+    def positive(self, name: str, default: float) -> float:
+        value = float(self.get(name, (int, float), default))
+        if value <= 0:
+            raise ConfigError(self.where, self.key(name), "must be greater than 0")
+        return value
+
+    def count(self, name: str, default: int, minimum: int = 1) -> int:
+        value = int(self.get(name, int, default))
+        if value < minimum:
+            raise ConfigError(self.where, self.key(name), f"must be at least {minimum}")
+        return value
+
+    def duration(self, name: str, default: float) -> float:
+        return parse_duration(self.data[name], self.where, self.key(name)) if name in self.data else default
+
+    def strings(self, name: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        if name not in self.data:
+            if default is None:
+                raise ConfigError(self.where, self.key(name), "missing")
+            return default
+        value = self.data[name]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(self.where, self.key(name), "expected a list of non-empty strings")
+        return tuple(value)
+
+    def required_str(self, name: str) -> str:
+        value = self.get(name, str, None)
+        if not value:
+            raise ConfigError(self.where, self.key(name), "missing")
+        return str(value)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {bool: "true or false", int: "a number", float: "a number", str: "a string"}
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+def _politeness(table: _Table) -> Politeness:
+    table.check_known(set(Politeness.__dataclass_fields__))
+    d = Politeness()
+    return Politeness(
+        user_agent=table.get("user_agent", str, d.user_agent),
+        min_interval=table.duration("min_interval", d.min_interval),
+        timeout=table.duration("timeout", d.timeout) or d.timeout,
+        deadline=table.duration("deadline", d.deadline) or d.deadline,
+        max_bytes=table.count("max_bytes", d.max_bytes),
+        retries=table.count("retries", d.retries, minimum=0),
+        max_retry_after=table.duration("max_retry_after", d.max_retry_after),
+        respect_robots=table.get("respect_robots", bool, d.respect_robots),
+    )
+
+
+def _recheck(table: _Table) -> RecheckPolicy:
+    table.check_known({"after", "every", "per_run", "interval"})
+    d = RecheckPolicy()
+    after = d.after
+    if "after" in table.data:
+        raw = table.data["after"]
+        if not isinstance(raw, list):
+            raise ConfigError(table.where, table.key("after"), "expected a list of durations")
+        after = tuple(parse_duration(v, table.where, f"{table.key('after')}[{i}]") for i, v in enumerate(raw))
+    return RecheckPolicy(
+        after=after,
+        every=table.duration("every", d.every),
+        per_run=table.count("per_run", d.per_run, minimum=0),
+        interval=table.duration("interval", d.interval),
+    )
+
+
+def _schedule(table: _Table) -> Schedule:
+    table.check_known({"interval", "cron", "jitter"})
+    cron = table.get("cron", str, None)
+    interval = table.duration("interval", 0.0) if "interval" in table.data else None
+    if cron and interval:
+        raise ConfigError(table.where, table.prefix, "give either interval or cron, not both")
+    if cron:
+        fields = cron.split()
+        if len(fields) != 5:
+            raise ConfigError(table.where, table.key("cron"), f"expected five fields (m h dom mon dow), got {cron!r}")
+    elif not interval:
+        interval = 3600.0
+    return Schedule(interval=None if cron else interval, cron=cron, jitter=table.duration("jitter", 0.0))
+
+
+def _source(table: _Table, index: int, known_sites: set[str] | None) -> Source:
+    table.check_known(
+        {"name", "site", "listing_urls", "link_pattern", "allowed_hosts", "schedule",
+         "pages_per_run", "backfill_pages", "backfill_start"}
+    )
+    name = table.required_str("name")
+    site = table.get("site", str, None)
+    if site is not None and known_sites is not None and site not in known_sites:
+        raise ConfigError(table.where, table.key("site"), f"unknown site profile {site!r} (known: {', '.join(sorted(known_sites))})")
+    pattern = table.required_str("link_pattern")
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ConfigError(table.where, table.key("link_pattern"), f"not a regular expression: {error}") from None
+    listing_urls = table.strings("listing_urls")
+    for i, url in enumerate(listing_urls):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(table.where, f"{table.key('listing_urls')}[{i}]", f"not an http(s) URL: {url!r}")
+    schedule_data = table.data.get("schedule", {})
+    return Source(
+        name=name,
+        site=site,
+        listing_urls=listing_urls,
+        link_pattern=pattern,
+        allowed_hosts=tuple(h.lower() for h in table.strings("allowed_hosts")),
+        schedule=_schedule(_Table(schedule_data, table.where, table.key("schedule"))),
+        pages_per_run=table.count("pages_per_run", 1),
+        backfill_pages=table.count("backfill_pages", 50),
+        backfill_start=table.get("backfill_start", str, None),
+    )
+
+
+def load_config(path: Path, known_sites: set[str] | None = None) -> WorkerConfig:
+    """Read and validate `path`. Relative paths in it are relative to the current directory."""
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(where, "(file)", "no such file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(where, "(syntax)", str(error)) from None
+    top = _Table(raw, where, "")
+    top.check_known({"archive", "sites_dir", "politeness", "recheck", "sources"})
+    sources_raw = raw.get("sources", [])
+    if not isinstance(sources_raw, list):
+        raise ConfigError(where, "sources", "expected an array of tables ([[sources]])")
+    sources = tuple(
+        _source(_Table(s, where, f"sources[{i}]"), i, known_sites) for i, s in enumerate(sources_raw)
+    )
+    names = [s.name for s in sources]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(where, "sources.name", f"duplicate source name {name!r}")
+    sites_dir = top.get("sites_dir", str, None)
+    return WorkerConfig(
+        path=path,
+        archive=Path(top.get("archive", str, str(DEFAULT_ARCHIVE_PATH))),
+        sites_dir=Path(sites_dir) if sites_dir else None,
+        politeness=_politeness(_Table(raw.get("politeness", {}), where, "politeness")),
+        recheck=_recheck(_Table(raw.get("recheck", {}), where, "recheck")),
+        sources=sources,
+    )

@@ -1,0 +1,191 @@
+"""Site profiles: what the worker knows about one site, as data in `config/sites/*.toml`.
+
+`generic.toml` holds the rules every page gets (boilerplate selectors, answers-part headers,
+labels, challenge and not-found markers). A site profile (`mid.ru.toml`, `globalsecurity.toml`)
+adds to those lists and sets its own hosts, content roots, time zone and listing rules. The
+profile for a page is chosen by the URL's host; a source's `site` or `--site` overrides it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from worker.errors import ConfigError
+
+GENERIC = "generic"
+
+# Keys whose lists a site profile appends to the generic profile's lists.
+_LIST_KEYS = (
+    "roots", "drop", "drop_lines", "drop_patterns", "title", "date", "document_number",
+    "answers_headers", "toc_titles", "question_words", "posted_prefixes",
+    "challenge_markers", "not_found_markers",
+)
+_KNOWN_KEYS = {"name", "hosts", "timezone", "language", "listing", *_LIST_KEYS}
+_LISTING_KEYS = {"items", "link", "date", "next"}
+
+
+@dataclass(frozen=True)
+class ListingRules:
+    """How to read a listing page: where its items, links and next page are."""
+
+    link: str  # CSS selector of briefing links (inside `items` when given)
+    items: str | None = None  # CSS selector of the list items of the main list
+    date: str | None = None  # CSS selector of an item's date, inside the item
+    next: str | None = None  # CSS selector of the link to the next (older) listing page
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    name: str
+    hosts: tuple[str, ...]
+    timezone: str | None  # UTC offset such as "+03:00" for the site's printed times
+    language: str | None  # the site's language when a page does not say
+    roots: tuple[str, ...]  # CSS selectors of the content root, most specific first
+    drop: tuple[str, ...]  # CSS selectors of boilerplate elements
+    drop_lines: frozenset[str]  # exact boilerplate lines, compared case-folded
+    drop_patterns: tuple[re.Pattern[str], ...]  # boilerplate lines by pattern
+    title: tuple[str, ...]  # CSS selectors of the title, tried before the generic search
+    date: tuple[str, ...]  # CSS selectors of the date line
+    document_number: tuple[str, ...]  # CSS selectors of the document number
+    answers_headers: tuple[str, ...]  # lines that open the answers part (no colon needed)
+    toc_titles: tuple[str, ...]  # title lines of a table of contents
+    question_words: tuple[str, ...]  # label names that mark a question ("Question", "Вопрос")
+    posted_prefixes: tuple[str, ...]  # a republisher's own posting-date lines start so
+    challenge_markers: tuple[str, ...]  # text of anti-bot interstitials
+    not_found_markers: tuple[str, ...]  # titles of error pages served with 200
+    listing: ListingRules | None = None
+
+    def matches_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """All loaded profiles; the generic one is always present."""
+
+    by_name: dict[str, SiteProfile]
+
+    @property
+    def names(self) -> set[str]:
+        return set(self.by_name)
+
+    def get(self, name: str) -> SiteProfile:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            known = ", ".join(sorted(self.by_name))
+            raise ConfigError("--site", name, f"unknown site profile (known: {known})") from None
+
+    def for_url(self, url: str | None) -> SiteProfile:
+        host = urlsplit(url).hostname if url else None
+        if host:
+            for profile in self.by_name.values():
+                if profile.name != GENERIC and profile.matches_host(host):
+                    return profile
+        return self.by_name[GENERIC]
+
+    def choose(self, url: str | None, site: str | None) -> SiteProfile:
+        return self.get(site) if site else self.for_url(url)
+
+
+def default_sites_dir() -> Path:
+    """The profiles shipped with the worker: in the wheel, or in the source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_bundled_config" / "sites", package.parent / "config" / "sites"):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError(str(package.parent / "config" / "sites"), "(directory)", "site profiles not found")
+
+
+def load_profiles(sites_dir: Path | None = None) -> Profiles:
+    sites_dir = sites_dir or default_sites_dir()
+    raw: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for path in sorted(sites_dir.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(str(path), "(syntax)", str(error)) from None
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(str(path), "name", "missing")
+        raw[name] = (path, data)
+    if GENERIC not in raw:
+        raise ConfigError(str(sites_dir / "generic.toml"), "(file)", "the generic profile is missing")
+    generic_path, generic = raw[GENERIC]
+    profiles = {GENERIC: _build(generic_path, generic, None)}
+    for name, (path, data) in raw.items():
+        if name != GENERIC:
+            profiles[name] = _build(path, data, generic)
+    return Profiles(by_name=profiles)
+
+
+def _strings(path: Path, data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(str(path), key, "expected a list of strings")
+    return list(value)
+
+
+def _build(path: Path, data: dict[str, Any], base: dict[str, Any] | None) -> SiteProfile:
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            raise ConfigError(str(path), key, f"unknown key (known: {', '.join(sorted(_KNOWN_KEYS))})")
+    lists: dict[str, list[str]] = {}
+    for key in _LIST_KEYS:
+        # Site rules come first so that a site's own selectors win over generic guesses.
+        lists[key] = _strings(path, data, key) + (_strings(path, base, key) if base else [])
+    patterns = []
+    for i, pattern in enumerate(lists["drop_patterns"]):
+        try:
+            patterns.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as error:
+            raise ConfigError(str(path), f"drop_patterns[{i}]", f"not a regular expression: {error}") from None
+    timezone = data.get("timezone")
+    if timezone is not None and not (isinstance(timezone, str) and re.fullmatch(r"[+-]\d\d:\d\d", timezone)):
+        raise ConfigError(str(path), "timezone", f"expected a UTC offset such as '+03:00', got {timezone!r}")
+    language = data.get("language")
+    if language is not None and not isinstance(language, str):
+        raise ConfigError(str(path), "language", "expected a string")
+    return SiteProfile(
+        name=str(data["name"]),
+        hosts=tuple(h.lower() for h in _strings(path, data, "hosts")),
+        timezone=timezone,
+        language=language,
+        roots=tuple(lists["roots"]),
+        drop=tuple(lists["drop"]),
+        drop_lines=frozenset(line.casefold() for line in lists["drop_lines"]),
+        drop_patterns=tuple(patterns),
+        title=tuple(lists["title"]),
+        date=tuple(lists["date"]),
+        document_number=tuple(lists["document_number"]),
+        answers_headers=tuple(lists["answers_headers"]),
+        toc_titles=tuple(lists["toc_titles"]),
+        question_words=tuple(lists["question_words"]),
+        posted_prefixes=tuple(lists["posted_prefixes"]),
+        challenge_markers=tuple(lists["challenge_markers"]),
+        not_found_markers=tuple(lists["not_found_markers"]),
+        listing=_listing(path, data.get("listing")),
+    )
+
+
+def _listing(path: Path, data: Any) -> ListingRules | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "listing", "expected a table")
+    for key, value in data.items():
+        if key not in _LISTING_KEYS:
+            raise ConfigError(str(path), f"listing.{key}", f"unknown key (known: {', '.join(sorted(_LISTING_KEYS))})")
+        if not isinstance(value, str):
+            raise ConfigError(str(path), f"listing.{key}", "expected a CSS selector string")
+    if "link" not in data:
+        raise ConfigError(str(path), "listing.link", "missing")
+    return ListingRules(
+        link=data["link"], items=data.get("items"), date=data.get("date"), next=data.get("next")
+    )
