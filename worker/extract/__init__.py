@@ -1,0 +1,100 @@
+"""Stage 3, extract: a `Page` and its site profile in, a `Record` out. Pure: no I/O, no clock.
+
+1. Refuse what is no briefing: an empty body, an anti-bot challenge (`refusals`).
+2. Clean: drop the profile's and the generic boilerplate elements (`blocks.clean`).
+3. Flatten the content root into text blocks, one per paragraph-like run (`blocks.flatten`);
+   boilerplate lines ("Back to top") become breaks; text is normalised and mojibake repaired.
+4. Head: title, date line (above or below the title), document number, language (`header`).
+5. Refuse error pages served with 200 (a "Page not found" title, no body).
+6. TOC: the page's own table of contents by its shape, with its statements/answers parts (`toc`).
+7. Body: sections by headings and anchors, answers as question/answer turns (`body`).
+8. Record: speaker from the answer labels or the title, place from the title, warnings.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser
+
+from worker.errors import ExtractError
+from worker.extract import refusals
+from worker.extract.blocks import BREAK, clean, content_root, flatten
+from worker.extract.body import build_body
+from worker.extract.header import detect_language, find_title, read_head, title_parts
+from worker.extract.markers import markers_for
+from worker.extract.toc import find_toc
+from worker.page import Page
+from worker.profiles import Profiles, SiteProfile, load_profiles
+from worker.record import Record, TocEntry
+
+PARSER_VERSION = "1"
+
+
+def extract(page: Page, profile: SiteProfile) -> Record:
+    """The record of one page, or `ExtractError` when the page is no briefing."""
+    source = page.url
+    refusals.refuse_empty(page.text, source)
+    tree = LexborHTMLParser(page.text)
+    if tree.body is None:
+        raise ExtractError("empty", source, "the page has no body")
+    refusals.refuse_challenge(tree.body.text(strip=True), profile, source)
+    html_lang = tree.root.attributes.get("lang") if tree.root is not None else None
+    clean(tree, profile)
+    root = content_root(tree, profile)
+    blocks = flatten(root, profile) if root is not None else []
+    if not blocks:
+        raise ExtractError("empty", source, "no text after removing boilerplate")
+    title = find_title(tree, blocks, profile)
+    refusals.refuse_not_found(title, page.status, profile, source)
+    assert title is not None  # refuse_not_found raised otherwise
+    head = read_head(blocks, title, profile, tree)
+    markers = markers_for(profile)
+    start = head.last_index + 1
+    toc = find_toc(blocks, start, markers)
+    body_blocks = blocks[start : toc.first] + blocks[toc.end :]
+    refusals.refuse_thin(sum(len(b.text) for b in body_blocks if b.tag != BREAK), source)
+    body = build_body(body_blocks, toc.items, markers)
+    title_speaker, place = title_parts(title)
+    sample = title + " ".join(b.text for b in body_blocks[:5])
+    return Record(
+        url=page.url,
+        site=profile.name,
+        language=detect_language(html_lang, sample, profile),
+        title=title,
+        published=head.published,
+        document_number=head.document_number,
+        speaker=body.speaker or title_speaker,
+        place=place,
+        toc=tuple(TocEntry(part=item.part, heading=item.heading) for item in toc.items),
+        sections=body.sections,
+        warnings=body.warnings,
+    )
+
+
+@lru_cache(maxsize=4)
+def _profiles(sites_dir: Path | None) -> Profiles:
+    return load_profiles(sites_dir)
+
+
+def parse_page(
+    html: str | bytes,
+    url: str | None = None,
+    site: str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    profiles: Profiles | None = None,
+) -> Record:
+    """Parse one page's HTML into its record (the public API: `from worker import parse_page`).
+
+    `headers` are the HTTP response headers (their `Content-Type` charset decodes bytes); `site`
+    names a profile and overrides the one chosen by the URL's host.
+    """
+    profiles = profiles or _profiles(None)
+    if isinstance(html, str):
+        page = Page(url=url, status=200, headers={k.lower(): v for k, v in (headers or {}).items()},
+                    body=html.encode("utf-8"), text=html, encoding="utf-8")
+    else:
+        page = Page.from_bytes(html, url=url, headers=headers)
+    return extract(page, profiles.choose(url, site))

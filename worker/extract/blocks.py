@@ -1,0 +1,185 @@
+"""Clean a parsed page and flatten its content into a list of text blocks.
+
+lexbor's `text()` glues block boundaries and drops `<br>`, so paragraphs are rebuilt here: one
+walk over the content root emits a `Block` for every run of inline content between block
+boundaries, with the facts later steps need (which tag holds it, list depth, whether all of it
+is bold, the anchors it defines and the in-page links it holds). Boilerplate lines become
+`BREAK` blocks: "Back to top" links separate exchanges on some sites, and that is worth keeping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from worker.extract.text import normalise
+from worker.profiles import SiteProfile
+
+BREAK = "break"
+
+_BLOCK_TAGS = frozenset(
+    "p div section article main li ul ol h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr td th "
+    "blockquote dl dt dd pre center figure figcaption hr address details summary body html".split()
+)
+_HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_BOLD_TAGS = frozenset(("b", "strong"))
+_LIST_TAGS = frozenset(("ul", "ol"))
+# Tags whose direct text is a single paragraph even when it contains a <br>.
+_PARAGRAPH_TAGS = frozenset(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd"))
+
+
+@dataclass(slots=True)
+class Block:
+    text: str
+    tag: str
+    lines: list[str]  # the text split at line breaks, for tags that hold several paragraphs
+    bold: bool = False  # every visible character is bold
+    bold_prefix: str = ""  # the bold text the block starts with (a label such as "Question")
+    list_depth: int = 0
+    anchors: list[str] = field(default_factory=list)  # names and ids defined in the block
+    links: list[str] = field(default_factory=list)  # in-page link targets (#x → x)
+    offsite_links_only: bool = False  # all its text is links to other pages (menus, news lists)
+
+    @property
+    def is_heading_tag(self) -> bool:
+        return self.tag in _HEADING_TAGS
+
+
+def clean(tree: LexborHTMLParser, profile: SiteProfile) -> None:
+    """Remove the profile's and the generic boilerplate elements in place."""
+    selector = ", ".join(profile.drop)
+    if selector:
+        for node in tree.css(selector):
+            node.decompose()
+
+
+def content_root(tree: LexborHTMLParser, profile: SiteProfile) -> LexborNode | None:
+    for selector in profile.roots:
+        node = tree.css_first(selector)
+        if node is not None and node.text(strip=True):
+            return node
+    return tree.body
+
+
+class _Run:
+    """The inline content gathered since the last block boundary."""
+
+    __slots__ = ("anchors", "bold_parts", "links", "offsite", "parts", "plain_seen", "prefix")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.prefix: list[str] = []
+        self.plain_seen = False
+        self.bold_parts = 0
+        self.anchors: list[str] = []
+        self.links: list[str] = []
+        self.offsite = 0  # characters inside links to other pages
+
+    def add(self, text: str, bold: bool) -> None:
+        self.parts.append(text)
+        if bold:
+            if not self.plain_seen:
+                self.prefix.append(text)
+            self.bold_parts += 1
+        elif not text.isspace():
+            self.plain_seen = True
+
+
+class _Flattener:
+    def __init__(self, profile: SiteProfile) -> None:
+        self.profile = profile
+        self.blocks: list[Block] = []
+        self.run = _Run()
+        self.pending_anchors: list[str] = []
+
+    def flush(self, tag: str, depth: int) -> None:
+        run = self.run
+        if not run.parts:
+            if run.anchors:
+                # An anchor with no text of its own marks the block that follows it.
+                self.pending_anchors.extend(run.anchors)
+                run.anchors = []
+            return
+        self.run = _Run()
+        raw = "".join(run.parts)
+        if tag in _PARAGRAPH_TAGS:
+            lines = [line for line in (normalise(part) for part in raw.split("\n\n")) if line]
+        else:
+            lines = [line for line in (normalise(part) for part in raw.split("\n")) if line]
+        anchors = self.pending_anchors + run.anchors
+        self.pending_anchors = []
+        if not lines:
+            if anchors:
+                self.pending_anchors = anchors
+            return
+        text = " ".join(lines)
+        if self._is_boilerplate(text):
+            self.blocks.append(Block(text=text, tag=BREAK, lines=[]))
+            return
+        self.blocks.append(
+            Block(
+                text=text,
+                tag=tag,
+                lines=lines,
+                bold=not run.plain_seen and run.bold_parts > 0,
+                bold_prefix=normalise("".join(run.prefix)),
+                list_depth=depth,
+                anchors=anchors,
+                links=run.links,
+                offsite_links_only=run.offsite >= len(raw.strip()) > 0,
+            )
+        )
+
+    def _is_boilerplate(self, text: str) -> bool:
+        if text.casefold() in self.profile.drop_lines:
+            return True
+        return any(pattern.fullmatch(text) for pattern in self.profile.drop_patterns)
+
+    def visit(self, node: LexborNode, bold: bool, tag: str, depth: int) -> None:
+        for child in node.iter(include_text=True):
+            child_tag = child.tag
+            if child_tag == "-text":
+                content = child.text_content
+                if content:
+                    self.run.add(content, bold)
+            elif child_tag in _BLOCK_TAGS:
+                self.flush(tag, depth)
+                anchor = child.id
+                if anchor:
+                    self.pending_anchors.append(anchor)
+                child_depth = depth + 1 if child_tag in _LIST_TAGS else depth
+                self.visit(child, bold, child_tag, child_depth)
+                self.flush(child_tag, child_depth)
+            elif child_tag == "br":
+                self.run.parts.append("\n")
+            elif child_tag == "a":
+                self._visit_link(child, bold, tag, depth)
+            elif child_tag in _BOLD_TAGS:
+                self.visit(child, True, tag, depth)
+            elif child_tag is not None and child_tag[0] != "-":
+                self.visit(child, bold, tag, depth)
+
+    def _visit_link(self, link: LexborNode, bold: bool, tag: str, depth: int) -> None:
+        attrs = link.attributes
+        name = attrs.get("name") or attrs.get("id")
+        if name:
+            self.run.anchors.append(name)
+        href = attrs.get("href") or ""
+        before = sum(len(p) for p in self.run.parts)
+        self.visit(link, bold, tag, depth)
+        if href.startswith("#"):
+            if len(href) > 1:
+                self.run.links.append(href[1:])
+        elif href:
+            self.run.offsite += sum(len(p) for p in self.run.parts) - before
+
+
+def flatten(root: LexborNode, profile: SiteProfile) -> list[Block]:
+    flattener = _Flattener(profile)
+    anchor = root.id
+    if anchor:
+        flattener.pending_anchors.append(anchor)
+    flattener.visit(root, False, root.tag or "div", 0)
+    flattener.flush(root.tag or "div", 0)
+    return flattener.blocks

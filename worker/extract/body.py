@@ -1,0 +1,249 @@
+"""The body: statements sections with paragraphs, answers sections with question/answer turns.
+
+Sections start at headings (heading tags, all-bold short lines, lines that match a TOC entry)
+and at the anchors the TOC links to. In the answers part, an exchange without a heading of its
+own starts at its anchor; where the page has no such anchors, at a "Back to top" break; where it
+has neither, at a question that follows an answer. Such sections take their heading from the
+TOC entry they are anchored to or, when the counts agree, from the answers TOC entry at the same
+position.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from worker.extract.blocks import BREAK, Block
+from worker.extract.labels import Label
+from worker.extract.markers import Markers, strip_numbering
+from worker.extract.text import fold
+from worker.extract.toc import TocItem
+from worker.record import Part, Role, Section, Turn
+
+_MAX_HEADING_CHARS = 300
+_SENTENCE_WORDS = 14  # a bold line ending in a full stop with more words is emphasis, not a heading
+
+
+@dataclass
+class _Turn:
+    role: Role
+    speaker: str | None
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Section:
+    part: Part
+    heading: str | None
+    toc_item: TocItem | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    turns: list[_Turn] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.paragraphs and not self.turns
+
+    def freeze(self) -> Section:
+        if self.part == "statements":
+            return Section(part="statements", heading=self.heading, paragraphs=tuple(self.paragraphs))
+        turns = tuple(
+            Turn(role=t.role, speaker=t.speaker, text="\n\n".join(t.paragraphs))
+            for t in self.turns
+            if t.paragraphs
+        )
+        return Section(part="answers", heading=self.heading, turns=turns)
+
+
+@dataclass(frozen=True)
+class Body:
+    sections: tuple[Section, ...]
+    speaker: str | None  # the name most answer labels carry
+    warnings: tuple[str, ...]
+
+
+class _BodyBuilder:
+    def __init__(self, blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> None:
+        self.blocks = blocks
+        self.markers = markers
+        self.toc = toc
+        self.by_target = {item.target: item for item in toc if item.target}
+        self.by_fold = {fold(item.heading): item for item in toc}
+        self.has_answers_toc = any(item.part == "answers" for item in toc)
+        self.sections: list[_Section] = []
+        self.part: Part = "statements"
+        self.seen_header = False
+        self.warnings: list[str] = []
+        self.label_counts = self._count_labels()
+        self.split_on_anchor, self.split_on_break = self._answers_split_rules()
+        self.after_break = False
+
+    def _count_labels(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for block in self.blocks:
+            for i, line in enumerate(block.lines):
+                label = self.markers.labels.read(line, block.bold_prefix if i == 0 else "")
+                if label is not None:
+                    counts[label.name] += 1
+        return counts
+
+    def _answers_split_rules(self) -> tuple[bool, bool]:
+        answers_targets = {item.target for item in self.toc if item.part == "answers" and item.target}
+        in_answers = False
+        anchors = breaks = False
+        for block in self.blocks:
+            if not in_answers:
+                in_answers = self.markers.is_answers_header(block.text)
+                continue
+            anchors = anchors or any(a in answers_targets for a in block.anchors)
+            breaks = breaks or block.tag == BREAK
+        return anchors, breaks
+
+    def label(self, line: str, bold_prefix: str) -> Label | None:
+        label = self.markers.labels.read(line, bold_prefix)
+        if label is not None and label.single_word and self.label_counts[label.name] < 2:
+            return None
+        return label
+
+    def toc_item_for(self, block: Block) -> TocItem | None:
+        for anchor in block.anchors:
+            item = self.by_target.get(anchor)
+            if item is not None:
+                return item
+        return None
+
+    def is_heading(self, block: Block, label: Label | None) -> bool:
+        if label is not None or len(block.text) > _MAX_HEADING_CHARS:
+            return False
+        if block.is_heading_tag or fold(strip_numbering(block.text)) in self.by_fold:
+            return True
+        if block.bold:
+            return not (block.text.endswith(".") and len(block.text.split()) > _SENTENCE_WORDS)
+        item = self.toc_item_for(block)
+        return item is not None and len(block.lines) == 1 and not block.text.endswith(".")
+
+    def start(self, heading: str | None, item: TocItem | None) -> _Section:
+        if item is not None and item.part == "answers" and not self.seen_header:
+            self.part = "answers"
+        section = _Section(self.part, heading, item)
+        self.sections.append(section)
+        return section
+
+    def current(self) -> _Section:
+        if not self.sections or self.sections[-1].part != self.part:
+            return self.start(None, None)
+        return self.sections[-1]
+
+    def add(self, block: Block) -> None:
+        if block.tag == BREAK:
+            self.after_break = True
+            return
+        after_break, self.after_break = self.after_break, False
+        if self.markers.is_answers_header(block.text):
+            self.part = "answers"
+            self.seen_header = True
+            self.start(None, None)
+            return
+        first_label = self.label(block.lines[0], block.bold_prefix) if self.part == "answers" else None
+        if self.part == "statements" and not self.has_answers_toc and not self.seen_header:
+            self._maybe_switch_to_answers(block)
+            if self.part == "answers":
+                first_label = self.label(block.lines[0], block.bold_prefix)
+        item = self.toc_item_for(block)
+        if self.is_heading(block, first_label):
+            self.start(strip_numbering(block.text) if block.tag == "li" else block.text, item or self.by_fold.get(fold(block.text)))
+            return
+        if self.part == "statements":
+            if item is not None and not self.current().empty:
+                self.start(None, item)
+            self.current().paragraphs.extend(block.lines)
+            return
+        self._add_answer_block(block, item, first_label, after_break)
+
+    def _maybe_switch_to_answers(self, block: Block) -> None:
+        """Without any header or TOC, a headed section that opens with a question is an answer."""
+        section = self.sections[-1] if self.sections else None
+        if section is None or not section.empty or section.heading is None:
+            return
+        label = self.markers.labels.read(block.lines[0], block.bold_prefix)
+        if label is not None and label.role == "question":
+            self.part = "answers"
+            section.part = "answers"
+
+    def _add_answer_block(self, block: Block, item: TocItem | None, label: Label | None, after_break: bool) -> None:
+        section = self.current()
+        if self._starts_exchange(section, item, label, after_break):
+            section = self.start(None, item)
+        for i, line in enumerate(block.lines):
+            line_label = label if i == 0 else self.label(line, "")
+            if line_label is not None:
+                turn = _Turn(line_label.role, line_label.speaker)
+                section.turns.append(turn)
+                if line_label.rest:
+                    turn.paragraphs.append(line_label.rest)
+            elif section.turns:
+                section.turns[-1].paragraphs.append(line)
+            else:
+                self.warnings.append(f"answers text without a label: {line[:60]!r}")
+                section.turns.append(_Turn("answer", None, [line]))
+
+    def _starts_exchange(self, section: _Section, item: TocItem | None, label: Label | None, after_break: bool) -> bool:
+        if section.empty:
+            if item is not None and section.toc_item is None and section.heading is None:
+                section.toc_item = item
+            return False
+        if self.split_on_anchor:
+            return item is not None
+        if self.split_on_break:
+            return after_break
+        has_answer = any(turn.role == "answer" for turn in section.turns)
+        return section.heading is None and has_answer and label is not None and label.role == "question"
+
+
+def build_body(blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> Body:
+    builder = _BodyBuilder(blocks, toc, markers)
+    for block in blocks:
+        builder.add(block)
+    sections = [s for s in builder.sections if not (s.empty and s.heading is None and s.toc_item is None)]
+    _headings_from_toc(sections, toc)
+    warnings = builder.warnings + _toc_warnings(sections, toc)
+    return Body(
+        sections=tuple(s.freeze() for s in sections),
+        speaker=_main_speaker(sections),
+        warnings=tuple(warnings),
+    )
+
+
+def _headings_from_toc(sections: list[_Section], toc: tuple[TocItem, ...]) -> None:
+    answers = [s for s in sections if s.part == "answers"]
+    entries = [item for item in toc if item.part == "answers"]
+    by_position = len(answers) == len(entries)
+    for position, section in enumerate(answers):
+        if section.heading is not None:
+            continue
+        if section.toc_item is not None:
+            section.heading = section.toc_item.heading
+        elif by_position:
+            section.heading = entries[position].heading
+
+
+def _toc_warnings(sections: list[_Section], toc: tuple[TocItem, ...]) -> list[str]:
+    warnings = []
+    for part in ("statements", "answers"):
+        listed = sum(1 for item in toc if item.part == part)
+        found = sum(1 for s in sections if s.part == part and s.heading is not None)
+        if listed and listed != found:
+            warnings.append(f"toc lists {listed} {part}, body has {found}")
+    if toc:
+        body_headings = {fold(s.heading) for s in sections if s.heading}
+        if fold(toc[-1].heading) not in body_headings:
+            warnings.append(f"body ends before the TOC's last entry ({toc[-1].heading!r})")
+    return warnings
+
+
+def _main_speaker(sections: list[_Section]) -> str | None:
+    counts: Counter[str] = Counter()
+    for section in sections:
+        for turn in section.turns:
+            if turn.role == "answer" and turn.speaker:
+                counts[turn.speaker] += 1
+    return counts.most_common(1)[0][0] if counts else None

@@ -1,0 +1,135 @@
+"""Dates as briefing pages print them, to ISO 8601.
+
+Seen forms: `5 November 2020 18:48`, glued `5 November 202018:48` (a date and a time element
+with no space between), `5 ноября 2020 года`, `November 5, 2020`, `05.11.2020 18:48`,
+`2020-11-05T18:48`, and a line with only a time (`15:23`) that takes its date from the title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "january jan январь января янв janvier janv januar jän enero ene janeiro",
+        "february feb февраль февраля фев février févr februar febrero fevereiro fev",
+        "march mar март марта мар mars märz marzo março",
+        "april apr апрель апреля апр avril abril",
+        "may май мая mai mayo maio",
+        "june jun июнь июня июн juin juni junio junho",
+        "july jul июль июля июл juillet juil juli julio julho",
+        "august aug август августа авг août august agosto",
+        "september sep sept сентябрь сентября сен сент septembre september septiembre setembro set",
+        "october oct октябрь октября окт octobre oktober okt octubre outubro out",
+        "november nov ноябрь ноября ноя novembre noviembre novembro",
+        "december dec декабрь декабря дек décembre dezember dez diciembre dic dezembro",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+_MONTH = r"(?P<month>[^\W\d_]{3,10})\.?"
+_TIME = r"(?:\D{0,4}?(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)(?!\d))?"
+_YEAR_WORD = r"(?:\s*(?:года|год|г\.))?"
+
+_PATTERNS = (
+    # 5 November 2020, 5 ноября 2020 года, 5 de noviembre de 2020; the time may be glued on.
+    re.compile(
+        rf"(?P<day>[0-3]?\d)\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(?P<year>(?:19|20)\d\d){_YEAR_WORD}{_TIME}",
+        re.IGNORECASE,
+    ),
+    # November 5, 2020
+    re.compile(
+        rf"{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d){_TIME}",
+        re.IGNORECASE,
+    ),
+    # 05.11.2020 or 05/11/2020 (day first, as the ministry writes it)
+    re.compile(rf"(?P<day>[0-3]?\d)[./](?P<mnum>[01]?\d)[./](?P<year>(?:19|20)\d\d){_TIME}"),
+    # 2020-11-05 or 2020-11-05T18:48
+    re.compile(rf"(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d){_TIME}"),
+)
+_TIME_ONLY = re.compile(r"^\s*(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)\s*$")
+# What may stand beside a date on a date line without making it a sentence.
+_DATE_LINE_REST = re.compile(r"^[\W\d_]*(?:[^\W\d_]{2,12}[\W\d_]*){0,2}$")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    year: int
+    month: int
+    day: int
+    hour: int | None
+    minute: int | None
+    start: int
+    end: int
+
+    def iso(self, timezone: str | None) -> str:
+        date = f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.hour is None or self.minute is None:
+            return date
+        return f"{date}T{self.hour:02d}:{self.minute:02d}:00{timezone or ''}"
+
+    def with_time(self, hour: int, minute: int) -> FoundDate:
+        return FoundDate(self.year, self.month, self.day, hour, minute, self.start, self.end)
+
+
+def find_date(text: str) -> FoundDate | None:
+    """The first valid date in `text`, with its time when one follows it."""
+    best: FoundDate | None = None
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            found = _build(match)
+            if found is not None and (best is None or found.start < best.start):
+                best = found
+                break
+    return best
+
+
+def _build(match: re.Match[str]) -> FoundDate | None:
+    groups = match.groupdict()
+    if groups.get("month"):
+        month = _MONTHS.get(groups["month"].casefold())
+    else:
+        month = int(groups["mnum"])
+    day, year = int(groups["day"]), int(groups["year"])
+    if month is None or not 1 <= month <= 12 or not 1 <= day <= _days_in(year, month):
+        return None
+    hour = int(groups["hour"]) if groups.get("hour") else None
+    minute = int(groups["minute"]) if groups.get("minute") else None
+    return FoundDate(year, month, day, hour, minute, match.start(), match.end())
+
+
+def _days_in(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def parse_time_only(text: str) -> tuple[int, int] | None:
+    match = _TIME_ONLY.match(text)
+    return (int(match.group("hour")), int(match.group("minute"))) if match else None
+
+
+def parse_date_line(text: str) -> FoundDate | None:
+    """A date when `text` is a date line (a date, maybe a time and a weekday), not a sentence."""
+    if len(text) > 60:
+        return None
+    found = find_date(text)
+    if found is None:
+        return None
+    rest = text[: found.start] + " " + text[found.end :]
+    return found if _DATE_LINE_REST.match(rest) else None
+
+
+def find_trailing_date(text: str) -> FoundDate | None:
+    """A date that ends `text` (as in a title `..., Moscow, November 5, 2020`)."""
+    found = None
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            candidate = _build(match)
+            if candidate is not None and not text[candidate.end :].strip(" .,)"):
+                found = candidate
+    return found

@@ -1,0 +1,210 @@
+"""The page's head facts: title, date line, document number, language, and what the title says.
+
+The title is found by the profile's selectors, then by the page's own `<title>`/`og:title`. The
+date line and document number are looked for in the blocks right around the title (above or
+below it, as sites differ), never further: a republisher's own posting date elsewhere on the
+page, or a date inside the text, must not become `published`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser
+
+from worker.extract.blocks import BREAK, Block
+from worker.extract.dates import (
+    FoundDate,
+    find_trailing_date,
+    parse_date_line,
+    parse_time_only,
+)
+from worker.extract.text import normalise
+from worker.profiles import SiteProfile
+
+# How many blocks before and after the title may hold its date line and document number.
+_HEAD_WINDOW_BEFORE = 3
+_HEAD_WINDOW_AFTER = 4
+_DOCUMENT_NUMBER = re.compile(r"^\d{1,5}-[0-3]\d-[01]\d-(?:19|20)\d\d$")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_LATIN = re.compile(r"[A-Za-z]")
+_NAME_STOPWORDS = frozenset(
+    "foreign ministry affairs department spokesperson spokeswoman spokesman director deputy "
+    "minister information press official representative russia russian federation the of and "
+    "by with briefing мид россии министерства иностранных дел официального представителя "
+    "брифинг департамента информации печати заместителя директора".split()
+)
+_NAME_TOKEN = re.compile(r"^(?:[A-ZА-ЯЁ]\.\s?){1,2}[A-ZА-ЯЁ][\w’'\-]+$|^[A-ZА-ЯЁ][\w’'\-]+$")
+_PLACE = re.compile(r"^[A-ZА-ЯЁ][\w’'.\-]*(?:\s+[\w’'.\-]+){0,3}$")
+
+
+@dataclass(frozen=True)
+class Head:
+    title: str
+    title_index: int | None  # the title's block, when it is inside the content root
+    published: str | None
+    document_number: str | None
+    last_index: int  # the last block that belongs to the head (title, date line, number)
+
+
+def find_title(tree: LexborHTMLParser, blocks: list[Block], profile: SiteProfile) -> str | None:
+    for selector in profile.title:
+        node = tree.css_first(selector)
+        if node is not None:
+            text = normalise(node.text(deep=True, separator=" "))
+            if text:
+                return text
+    page_title = _page_title(tree)
+    if not page_title:
+        return None
+    for block in blocks:
+        if len(block.text) >= 15 and page_title.startswith(block.text):
+            return block.text
+    return page_title
+
+
+def _page_title(tree: LexborHTMLParser) -> str | None:
+    for selector in ('meta[property="og:title"]', 'meta[name="title"]'):
+        node = tree.css_first(selector)
+        if node is not None:
+            content = normalise(node.attributes.get("content") or "")
+            if content:
+                return content
+    node = tree.css_first("title")
+    if node is None:
+        return None
+    text = normalise(node.text())
+    # "Title - Site name" / "Title | Site name": keep the part before the site's name.
+    return re.split(r"\s+[|–—-]\s+(?=[^|–—-]+$)", text)[0] if text else None
+
+
+def read_head(blocks: list[Block], title: str, profile: SiteProfile, tree: LexborHTMLParser) -> Head:
+    title_index = next((i for i, b in enumerate(blocks) if b.text == title), None)
+    anchor = title_index if title_index is not None else 0
+    window = range(max(0, anchor - _HEAD_WINDOW_BEFORE), min(len(blocks), anchor + _HEAD_WINDOW_AFTER + 1))
+    last = anchor
+    date_text = _selected_text(tree, profile.date)
+    found, date_index = _date_from_blocks(blocks, window, title_index, profile, date_text)
+    if date_index is not None:
+        last = max(last, date_index)
+    number = _selected_text(tree, profile.document_number)
+    number_index = None
+    if number is None or not _DOCUMENT_NUMBER.match(number):
+        number = None
+        for i in window:
+            if _DOCUMENT_NUMBER.match(blocks[i].text):
+                number, number_index = blocks[i].text, i
+                break
+    else:
+        number_index = next((i for i in window if blocks[i].text == number), None)
+    if number_index is not None:
+        last = max(last, number_index)
+    return Head(
+        title=title,
+        title_index=title_index,
+        published=found.iso(profile.timezone) if found else None,
+        document_number=number,
+        last_index=last if title_index is not None or date_index is not None else -1,
+    )
+
+
+def _selected_text(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
+    for selector in selectors:
+        node = tree.css_first(selector)
+        if node is not None:
+            text = normalise(node.text(deep=True, separator=" "))
+            if text:
+                return text
+    return None
+
+
+def _date_from_blocks(
+    blocks: list[Block],
+    window: range,
+    title_index: int | None,
+    profile: SiteProfile,
+    selected: str | None,
+) -> tuple[FoundDate | None, int | None]:
+    """The date line's date (with its time, or the title's date with a time-only line)."""
+    title_date = find_trailing_date(blocks[title_index].text) if title_index is not None else None
+    candidates: list[tuple[str, int | None]] = []
+    if selected:
+        candidates.append((selected, None))
+    # Nearest blocks first: the line right below or above the title is the likeliest.
+    ordered = sorted((i for i in window if i != title_index), key=lambda i: abs(i - (title_index or 0)))
+    candidates.extend((blocks[i].text, i) for i in ordered if blocks[i].tag != BREAK)
+    for text, index in candidates:
+        if _is_posting_date(text, profile):
+            continue
+        found = parse_date_line(text)
+        if found is not None:
+            if found.hour is None and index is not None and index + 1 < len(blocks):
+                time = parse_time_only(blocks[index + 1].text)
+                if time is not None:
+                    return found.with_time(*time), index + 1
+            return found, index if index is not None else _index_of(blocks, window, text)
+        time = parse_time_only(text)
+        if time is not None and title_date is not None:
+            return title_date.with_time(*time), index if index is not None else _index_of(blocks, window, text)
+    return title_date, None
+
+
+def _index_of(blocks: list[Block], window: range, text: str) -> int | None:
+    """The block that printed a selector's text (spacing may differ: spans glue, `text()` splits)."""
+    squeezed = "".join(text.split())
+    for i in window:
+        block = "".join(blocks[i].text.split())
+        if block and block in squeezed:
+            return i
+    return None
+
+
+def _is_posting_date(text: str, profile: SiteProfile) -> bool:
+    folded = text.casefold()
+    return any(folded.startswith(prefix.casefold()) for prefix in profile.posted_prefixes)
+
+
+def title_date(title: str, timezone: str | None) -> str | None:
+    found = find_trailing_date(title)
+    return found.iso(timezone) if found else None
+
+
+def title_parts(title: str) -> tuple[str | None, str | None]:
+    """(speaker, place) from a title shaped `Briefing by ... NAME, PLACE, DATE`."""
+    found = find_trailing_date(title)
+    if found is None:
+        return None, None
+    head = title[: found.start].rstrip(" ,")
+    segments = [s.strip() for s in head.split(",") if s.strip()]
+    if len(segments) < 2:
+        return _name_in(segments[0]) if segments else None, None
+    place = segments[-1] if _PLACE.match(segments[-1]) else None
+    return _name_in(segments[0]), place
+
+
+def _name_in(segment: str) -> str | None:
+    """The personal name that ends a `Briefing by Spokeswoman Maria Zakharova` segment."""
+    tokens = segment.split()
+    name: list[str] = []
+    for token in reversed(tokens):
+        if token.casefold() in _NAME_STOPWORDS or not _NAME_TOKEN.match(token):
+            break
+        name.insert(0, token)
+        if len(name) == 3:
+            break
+    if len(name) >= 2 or (len(name) == 1 and "." in name[0]):
+        return " ".join(name)
+    return None
+
+
+def detect_language(html_lang: str | None, sample: str, profile: SiteProfile) -> str:
+    """Cyrillic text is Russian whatever the markup says; otherwise trust the page, then the site."""
+    cyrillic = len(_CYRILLIC.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    if cyrillic > latin:
+        return "ru"
+    code = (html_lang or "").split("-")[0].split("_")[0].strip().lower()
+    if code and code != "ru" and len(code) == 2:
+        return code
+    return profile.language or "en"

@@ -1,0 +1,67 @@
+"""Speaker labels that open a question or an answer: `Question (TASS):`, `Maria Zakharova:`.
+
+A label is a leading name followed by a colon, the colon inside or outside the bold. A plain
+(unbolded) label must look like a name: a question word, two or more capitalised words, initials
+and a surname (`М.В.Захарова`), or an all-capitals name (`MR PRICE`). A single capitalised word
+without bold (`Secondly: ...`) is taken only when the same name labels another paragraph too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from worker.record import Role
+
+_LABEL = re.compile(r"^(?P<name>[^:\n]{1,80}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
+_WITH_OUTLET = re.compile(r"^(?P<word>.+?)\s*\((?P<who>[^()]{1,80})\)$")
+_UPPER = r"A-ZÀ-ÖØ-ÞА-ЯЁ"
+_WORD = rf"[{_UPPER}][\w’'\-]*\.?"
+_PARTICLE = r"(?:de|da|del|van|von|al|bin|ibn|la|le|di|du|der|и)"
+_NAME = re.compile(
+    rf"^(?:(?:[{_UPPER}]\.\s?){{1,2}}[{_UPPER}][\w’'\-]+"  # М.В.Захарова, S. Lavrov
+    rf"|{_WORD}(?:\s+(?:{_WORD}|{_PARTICLE})){{1,4}}"  # Maria Zakharova, MR PRICE
+    rf"|{_WORD})$"  # Zakharova (only with bold or when repeated)
+)
+_ANSWER_WORDS = frozenset(("answer", "a", "reply", "response", "ответ"))
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str  # as printed, without the colon
+    role: Role
+    speaker: str | None
+    rest: str  # the paragraph's text after the label
+    single_word: bool  # a one-word plain name, accepted only with support
+
+
+class LabelReader:
+    """Reads labels with the profile's question words."""
+
+    def __init__(self, question_words: tuple[str, ...]) -> None:
+        self.question_words = frozenset(word.casefold() for word in question_words)
+
+    def read(self, text: str, bold_prefix: str) -> Label | None:
+        match = _LABEL.match(text)
+        if match is None:
+            return None
+        name = match.group("name").strip()
+        rest = match.group("rest").strip()
+        bold = bool(bold_prefix) and _covers(bold_prefix, name)
+        outlet = _WITH_OUTLET.match(name)
+        word = (outlet.group("word") if outlet else name).casefold()
+        if word in self.question_words:
+            return Label(name, "question", outlet.group("who").strip() if outlet else None, rest, False)
+        if word in _ANSWER_WORDS:
+            return Label(name, "answer", None, rest, False)
+        person = outlet.group("word") if outlet else name
+        if not _NAME.match(person):
+            return None
+        single = " " not in person and "." not in person
+        return Label(name, "answer", name, rest, single and not bold)
+
+
+def _covers(bold_prefix: str, name: str) -> bool:
+    """Whether the bold text at the start of a paragraph is the label (with or without colon)."""
+    prefix = bold_prefix.rstrip(": ").strip()
+    return prefix == name or prefix.startswith(name)

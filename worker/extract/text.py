@@ -1,0 +1,71 @@
+"""Text rules of `RECORD.md`: whitespace, Unicode NFC and mojibake repair.
+
+Mojibake here is UTF-8 that a republisher decoded with a single-byte charset and saved again as
+UTF-8 (`‚Äď` for `–` is UTF-8 read as Mac Central European; `â€“` is UTF-8 read as cp1252).
+Every character of such a charset stands for exactly one byte, so encoding a run of suspicious
+characters back gives the original bytes: where those bytes form valid multi-byte UTF-8
+sequences, the sequences are decoded and put back. Correct text is left alone because a lone
+accented letter or Cyrillic text never re-encodes into a valid multi-byte UTF-8 sequence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The charsets republishers were seen to misread UTF-8 with, most likely first.
+_MOJIBAKE_CODECS = ("mac_latin2", "cp1252", "mac_roman")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def normalise(text: str) -> str:
+    """Collapse whitespace (no-break spaces included), trim, repair mojibake, NFC."""
+    text = " ".join(text.split())
+    if text.isascii():
+        return text
+    text = repair_mojibake(text)
+    return unicodedata.normalize("NFC", text)
+
+
+def repair_mojibake(text: str) -> str:
+    if not _NON_ASCII_RUN.search(text):
+        return text
+    return _NON_ASCII_RUN.sub(_repair_run, text)
+
+
+def _repair_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    for codec in _MOJIBAKE_CODECS:
+        repaired = _repair_with(run, codec)
+        if repaired is not None:
+            return repaired
+    return run
+
+
+def _repair_with(run: str, codec: str) -> str | None:
+    """The run with every valid UTF-8 sequence hidden in it decoded, or None if there is none."""
+    try:
+        raw = run.encode(codec)
+    except UnicodeEncodeError:
+        return None
+    if len(raw) != len(run) or not _UTF8_SEQUENCE.search(raw):
+        return None
+    pieces: list[str] = []
+    position = 0
+    for sequence in _UTF8_SEQUENCE.finditer(raw):
+        pieces.append(run[position : sequence.start()])
+        pieces.append(sequence.group(0).decode("utf-8"))
+        position = sequence.end()
+    pieces.append(run[position:])
+    return "".join(pieces)
+
+
+def fold(text: str) -> str:
+    """A key for comparing headings that differ only in case, quotes, dashes or spacing."""
+    return _FOLD_DROP.sub("", text.casefold())
+
+
+_FOLD_DROP = re.compile(r"[\W_]+")

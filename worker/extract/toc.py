@@ -1,0 +1,102 @@
+"""The page's own table of contents, found by its shape.
+
+Shapes seen: a titled or untitled list of in-page links (`<ol>`/`<ul>`, flat or nested);
+numbered paragraphs (`1. <a href="#1">`, Word's `1.&nbsp;&nbsp;&nbsp;Topic`); plain unnumbered
+paragraphs under a title line. The answers header may sit anywhere among the items (its own
+line, an item of the same list, a line inside the list). An untitled run of items is a TOC only
+when its items link into the page or reappear later as headings, so a numbered list that opens
+the text is never mistaken for one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worker.extract.blocks import BREAK, Block
+from worker.extract.markers import Markers, has_numbering, strip_numbering
+from worker.extract.text import fold
+from worker.record import Part
+
+# Where the TOC's title may appear, counted in blocks after the page's head.
+_TITLE_SEARCH = 3
+_MAX_ITEM_CHARS = 400
+
+
+@dataclass(frozen=True)
+class TocItem:
+    part: Part
+    heading: str
+    target: str | None  # the in-page anchor the item links to
+
+
+@dataclass(frozen=True)
+class Toc:
+    items: tuple[TocItem, ...]
+    first: int  # index of the TOC's first block (its title when it has one)
+    end: int  # index of the first block after it
+
+
+def find_toc(blocks: list[Block], start: int, markers: Markers) -> Toc:
+    headings_later = _heading_positions(blocks)
+    for title_at in range(start, min(len(blocks), start + _TITLE_SEARCH)):
+        if markers.is_toc_title(blocks[title_at].text):
+            toc = _read_items(blocks, title_at + 1, markers, headings_later, titled=True)
+            if toc.items:
+                return Toc(toc.items, title_at, toc.end)
+    toc = _read_items(blocks, start, markers, headings_later, titled=False)
+    if toc.items and _confirmed(toc, headings_later):
+        return toc
+    return Toc((), start, start)
+
+
+def _heading_positions(blocks: list[Block]) -> dict[str, int]:
+    """The last position of every heading-like block's text, to tell TOC lines from body."""
+    positions: dict[str, int] = {}
+    for i, block in enumerate(blocks):
+        if block.bold or block.is_heading_tag:
+            positions[fold(strip_numbering(block.text))] = i
+    return positions
+
+
+def _read_items(
+    blocks: list[Block], start: int, markers: Markers, headings_later: dict[str, int], titled: bool
+) -> Toc:
+    items: list[TocItem] = []
+    part: Part = "statements"
+    i = start
+    while i < len(blocks):
+        block = blocks[i]
+        if block.tag == BREAK:
+            break
+        if markers.is_answers_header(block.text):
+            if items and i + 1 < len(blocks) and _is_item(blocks[i + 1], i + 1, headings_later):
+                part = "answers"
+                i += 1
+                continue
+            if not items and titled and i + 1 < len(blocks) and _is_item(blocks[i + 1], i + 1, headings_later):
+                part = "answers"
+                i += 1
+                continue
+            break
+        if not _is_item(block, i, headings_later):
+            break
+        target = block.links[0] if block.links else None
+        items.append(TocItem(part, strip_numbering(block.text), target))
+        i += 1
+    return Toc(tuple(items), start, i)
+
+
+def _is_item(block: Block, index: int, headings_later: dict[str, int]) -> bool:
+    if len(block.text) > _MAX_ITEM_CHARS or block.offsite_links_only or block.tag == BREAK:
+        return False
+    if block.tag == "li" or block.links or has_numbering(block.text):
+        return True
+    return headings_later.get(fold(strip_numbering(block.text)), -1) > index
+
+
+def _confirmed(toc: Toc, headings_later: dict[str, int]) -> bool:
+    """An untitled run of items is a TOC when most items point into the page."""
+    items = toc.items
+    linked = sum(1 for item in items if item.target)
+    reappearing = sum(1 for item in items if headings_later.get(fold(item.heading), -1) >= toc.end)
+    return max(linked, reappearing) * 2 >= len(items) and len(items) >= 2
