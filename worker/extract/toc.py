@@ -63,34 +63,45 @@ def _read_items(
 ) -> Toc:
     items: list[TocItem] = []
     part: Part = "statements"
+    structured: bool | None = None  # list items, numbers or links; else plain lines
     i = start
     while i < len(blocks):
         block = blocks[i]
         if block.tag == BREAK:
             break
         if markers.is_answers_header(block.text):
-            if items and i + 1 < len(blocks) and _is_item(blocks[i + 1], i + 1, headings_later):
-                part = "answers"
-                i += 1
-                continue
-            if not items and titled and i + 1 < len(blocks) and _is_item(blocks[i + 1], i + 1, headings_later):
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if (items or titled) and following is not None and _is_item(following, i + 1, headings_later, structured):
                 part = "answers"
                 i += 1
                 continue
             break
-        if not _is_item(block, i, headings_later):
+        if not _is_item(block, i, headings_later, structured):
             break
+        if structured is None:
+            structured = _is_structured(block)
         target = block.links[0] if block.links else None
         items.append(TocItem(part, strip_numbering(block.text), target))
         i += 1
     return Toc(tuple(items), start, i)
 
 
-def _is_item(block: Block, index: int, headings_later: dict[str, int]) -> bool:
+def _is_structured(block: Block) -> bool:
+    return block.tag == "li" or bool(block.links) or has_numbering(block.text)
+
+
+def _is_item(block: Block, index: int, headings_later: dict[str, int], structured: bool | None) -> bool:
+    """Whether `block` continues a TOC whose items so far are `structured` (None: no items yet).
+
+    A TOC keeps its style: after numbered or linked items, a plain line is the body's start; a
+    plain line is an item only when it reappears later as a heading and is no heading itself.
+    """
     if len(block.text) > _MAX_ITEM_CHARS or block.offsite_links_only or block.tag == BREAK:
         return False
-    if block.tag == "li" or block.links or has_numbering(block.text):
-        return True
+    if _is_structured(block):
+        return structured is not False
+    if structured or block.bold or block.is_heading_tag:
+        return False
     return headings_later.get(fold(strip_numbering(block.text)), -1) > index
 
 
