@@ -29,7 +29,9 @@ def _parse(entry: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("entry", _entries("page"), ids=lambda e: e["name"])
 def test_page_parses_to_its_expected_record(entry: dict[str, Any]) -> None:
-    expected = json.loads((FIXTURES / entry["path"]).with_suffix(".json").read_text(encoding="utf-8"))
+    expected = json.loads(
+        (FIXTURES / entry["path"]).with_suffix(".json").read_text(encoding="utf-8")
+    )
     got = _parse(entry)
     got.pop("warnings")
     expected.pop("warnings")
@@ -38,7 +40,9 @@ def test_page_parses_to_its_expected_record(entry: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("entry", _entries("bad"), ids=lambda e: e["name"])
 def test_bad_input_is_refused_with_its_reason(entry: dict[str, Any]) -> None:
-    expected = json.loads((FIXTURES / entry["path"]).with_suffix(".json").read_text(encoding="utf-8"))
+    expected = json.loads(
+        (FIXTURES / entry["path"]).with_suffix(".json").read_text(encoding="utf-8")
+    )
     with pytest.raises(ExtractError) as refused:
         _parse(entry)
     assert refused.value.reason == expected["error"]
@@ -72,7 +76,12 @@ def test_fixture_copy_matches_shared_fixtures() -> None:
     stack = [comparison]
     while stack:
         current = stack.pop()
-        assert not current.left_only and not current.right_only, (current.left_only, current.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(current.left, current.right, current.common_files, shallow=False)
+        assert not current.left_only and not current.right_only, (
+            current.left_only,
+            current.right_only,
+        )
+        _, mismatch, errors = filecmp.cmpfiles(
+            current.left, current.right, current.common_files, shallow=False
+        )
         assert not mismatch and not errors, mismatch + errors
         stack.extend(current.subdirs.values())

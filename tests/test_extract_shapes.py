@@ -40,7 +40,11 @@ BODY = (
     "<p><strong>Question:</strong> What about gamma?</p>"
     "<p><strong>Maria Zakharova:</strong> Gamma is fine.</p>"
 )
-EXPECTED_TOC = [("statements", "Alpha topic"), ("statements", "Beta topic"), ("answers", "Gamma topic")]
+EXPECTED_TOC = [
+    ("statements", "Alpha topic"),
+    ("statements", "Beta topic"),
+    ("answers", "Gamma topic"),
+]
 
 
 @pytest.mark.parametrize(
@@ -80,11 +84,20 @@ def test_toc_shapes(toc: str) -> None:
 
 
 def test_answers_header_variants() -> None:
-    for header in ["Excerpts from answers to questions:", "From answers to media questions:",
-                   "Answers to media questions", "Ответы на вопросы СМИ:", "Из ответов на вопросы СМИ:"]:
-        html = page(f"<p><b>Alpha topic</b></p><p>{FILLER}</p><p><b>{header}</b></p><p><b>Gamma</b></p>"
-                    "<p><b>Question:</b> Why?</p><p><b>Maria Zakharova:</b> Because.</p>")
-        assert headings(parse(html)) == [("statements", "Alpha topic"), ("answers", "Gamma")], header
+    for header in [
+        "Excerpts from answers to questions:",
+        "From answers to media questions:",
+        "Answers to media questions",
+        "Ответы на вопросы СМИ:",
+        "Из ответов на вопросы СМИ:",
+    ]:
+        html = page(
+            f"<p><b>Alpha topic</b></p><p>{FILLER}</p><p><b>{header}</b></p><p><b>Gamma</b></p>"
+            "<p><b>Question:</b> Why?</p><p><b>Maria Zakharova:</b> Because.</p>"
+        )
+        assert headings(parse(html)) == [("statements", "Alpha topic"), ("answers", "Gamma")], (
+            header
+        )
 
 
 def test_topic_that_starts_like_the_header_is_a_statement() -> None:
@@ -109,11 +122,16 @@ def test_numbering_gaps_and_repeats_are_kept() -> None:
 
 
 def test_numbered_list_opening_the_text_is_not_a_toc() -> None:
-    html = page(f"<ol><li>First point of the statement.</li><li>Second point of it.</li></ol><p>{FILLER}</p>",
-                title="Statement by the Foreign Ministry on the treaty")
+    html = page(
+        f"<ol><li>First point of the statement.</li><li>Second point of it.</li></ol><p>{FILLER}</p>",
+        title="Statement by the Foreign Ministry on the treaty",
+    )
     record = parse(html)
     assert record["toc"] == []
-    assert record["sections"][0]["paragraphs"][:2] == ["First point of the statement.", "Second point of it."]
+    assert record["sections"][0]["paragraphs"][:2] == [
+        "First point of the statement.",
+        "Second point of it.",
+    ]
 
 
 def test_labels_outlets_and_colons() -> None:
@@ -126,8 +144,11 @@ def test_labels_outlets_and_colons() -> None:
     )
     turns = parse(html)["sections"][-1]["turns"]
     assert turns == [
-        {"role": "question", "speaker": "Izvestia",
-         "text": "Will it happen: yes or no?\n\nAnd a second paragraph of the question."},
+        {
+            "role": "question",
+            "speaker": "Izvestia",
+            "text": "Will it happen: yes or no?\n\nAnd a second paragraph of the question.",
+        },
         {"role": "answer", "speaker": "Maria Zakharova", "text": "It will: soon."},
         {"role": "question", "speaker": None, "text": "A follow-up?"},
         {"role": "answer", "speaker": "Maria Zakharova", "text": "Yes."},
@@ -143,15 +164,23 @@ def test_state_department_style_labels() -> None:
     record = parse(html)
     assert record["sections"][-1]["turns"] == [
         {"role": "question", "speaker": None, "text": "Any comment?"},
-        {"role": "answer", "speaker": "MR PRICE",
-         "text": "None today. We have nothing to announce at this time."},
+        {
+            "role": "answer",
+            "speaker": "MR PRICE",
+            "text": "None today. We have nothing to announce at this time.",
+        },
     ]
     assert record["speaker"] == "MR PRICE"
 
 
 def test_labels_in_statements_are_text() -> None:
-    html = page(f"<p><b>Topic</b></p><p>Maria Zakharova: this is quoted in a statement.</p><p>{FILLER}</p>")
-    assert parse(html)["sections"][0]["paragraphs"][0] == "Maria Zakharova: this is quoted in a statement."
+    html = page(
+        f"<p><b>Topic</b></p><p>Maria Zakharova: this is quoted in a statement.</p><p>{FILLER}</p>"
+    )
+    assert (
+        parse(html)["sections"][0]["paragraphs"][0]
+        == "Maria Zakharova: this is quoted in a statement."
+    )
 
 
 def test_exchanges_without_headings_take_toc_headings_by_position() -> None:
@@ -163,14 +192,22 @@ def test_exchanges_without_headings_take_toc_headings_by_position() -> None:
         "<p><b>Question:</b> Two?</p><p><b>Maria Zakharova:</b> Two.</p>"
     )
     assert headings(parse(html)) == [
-        ("statements", "Alpha"), ("answers", "First exchange"), ("answers", "Second exchange")
+        ("statements", "Alpha"),
+        ("answers", "First exchange"),
+        ("answers", "Second exchange"),
     ]
 
 
 def test_time_only_date_line_takes_the_title_date() -> None:
-    html = page(f"<p><b>Topic</b></p><p>{FILLER}</p>", head="<div>15:23</div>",
-                title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, October 20, 2022")
-    assert parse(html, url="https://mid.ru/en/foreign_policy/news/1/")["published"] == "2022-10-20T15:23:00+03:00"
+    html = page(
+        f"<p><b>Topic</b></p><p>{FILLER}</p>",
+        head="<div>15:23</div>",
+        title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, October 20, 2022",
+    )
+    assert (
+        parse(html, url="https://mid.ru/en/foreign_policy/news/1/")["published"]
+        == "2022-10-20T15:23:00+03:00"
+    )
 
 
 def test_date_without_site_time_zone_has_no_offset() -> None:
@@ -179,31 +216,51 @@ def test_date_without_site_time_zone_has_no_offset() -> None:
 
 
 def test_date_line_above_the_title_and_posting_dates() -> None:
-    html = (f"<html><body><main><div>Posted on 7 November 2020 09:00</div><div>5 November 2020</div>"
-            f"<h1>{TITLE}</h1><p><b>Topic</b></p><p>{FILLER}</p></main></body></html>")
+    html = (
+        f"<html><body><main><div>Posted on 7 November 2020 09:00</div><div>5 November 2020</div>"
+        f"<h1>{TITLE}</h1><p><b>Topic</b></p><p>{FILLER}</p></main></body></html>"
+    )
     assert parse(html)["published"] == "2020-11-05"
 
 
 def test_no_date_line_uses_the_title_date() -> None:
-    html = page(f"<p><b>Topic</b></p><p>{FILLER}</p>", head="<p>Published: Friday, 6 November 2020 12:33</p>")
+    html = page(
+        f"<p><b>Topic</b></p><p>{FILLER}</p>",
+        head="<p>Published: Friday, 6 November 2020 12:33</p>",
+    )
     assert parse(html)["published"] == "2020-11-05"
 
 
 def test_title_without_place() -> None:
-    record = parse(page(f"<p>{FILLER}</p>", title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova, November 5, 2020"))
+    record = parse(
+        page(
+            f"<p>{FILLER}</p>",
+            title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova, November 5, 2020",
+        )
+    )
     assert (record["speaker"], record["place"]) == ("Maria Zakharova", None)
 
 
 def test_off_site_place() -> None:
-    record = parse(page(f"<p>{FILLER}</p>", title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova, St Petersburg, June 16, 2022"))
+    record = parse(
+        page(
+            f"<p>{FILLER}</p>",
+            title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova, St Petersburg, June 16, 2022",
+        )
+    )
     assert (record["speaker"], record["place"]) == ("Maria Zakharova", "St Petersburg")
 
 
 def test_liferay_glued_date_and_boilerplate_lines() -> None:
-    html = ('<html><body><div class="asset-full-content"><div class="date">27 December 2016<span>18:51</span></div>'
-            f"<h3 class=\"asset-title\">{TITLE}</h3><p>de-DE1 en-GB1 es-ES1 ru-RU1 fr-FR1</p><p>{FILLER}</p>"
-            "</div></body></html>")
-    record = parse(html, url="https://www.mid.ru/en/foreign_policy/news/-/asset_publisher/cKNonkJE02Bw/content/id/2580000")
+    html = (
+        '<html><body><div class="asset-full-content"><div class="date">27 December 2016<span>18:51</span></div>'
+        f'<h3 class="asset-title">{TITLE}</h3><p>de-DE1 en-GB1 es-ES1 ru-RU1 fr-FR1</p><p>{FILLER}</p>'
+        "</div></body></html>"
+    )
+    record = parse(
+        html,
+        url="https://www.mid.ru/en/foreign_policy/news/-/asset_publisher/cKNonkJE02Bw/content/id/2580000",
+    )
     assert record["published"] == "2016-12-27T18:51:00+03:00"
     assert record["sections"] == [{"part": "statements", "heading": None, "paragraphs": [FILLER]}]
 

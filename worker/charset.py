@@ -58,15 +58,15 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return body.decode(encoding, errors="replace"), encoding
-    declared = [charset_from_content_type(content_type)]
+    declared: list[str | None] = [charset_from_content_type(content_type)]
     meta = _META_CHARSET.search(body[:_META_SCAN_BYTES])
     if meta:
         declared.append(_normalise(meta.group(1).decode("ascii", errors="ignore")))
     declared.append("utf-8")
-    for encoding in declared:
-        text = _try(body, encoding)
-        if text is not None and encoding is not None:
-            return text, encoding
+    for label in declared:
+        text = _try(body, label)
+        if text is not None and label is not None:
+            return text, label
     best = charset_normalizer.from_bytes(body).best()
     if best is not None:
         text = _try(body, best.encoding)

@@ -13,6 +13,7 @@
     │   └── TransportError         connecting, TLS or reading failed
     ├── ArchiveError               the archive cannot do what was asked
     │   ├── DocumentNotFound       no document matches a URL, id or document number
+    │   ├── VersionNotFound        a document has no version of that number
     │   └── SearchQueryError       a search query SQLite cannot run
     └── DaemonError                the daemon cannot start
         └── ArchiveLocked          another daemon holds the archive's lock file
@@ -100,6 +101,10 @@ class ArchiveError(BriefingsError):
 
 
 class DocumentNotFound(ArchiveError):
+    pass
+
+
+class VersionNotFound(ArchiveError):
     pass
 
 

@@ -21,9 +21,19 @@ GENERIC = "generic"
 
 # Keys whose lists a site profile appends to the generic profile's lists.
 _LIST_KEYS = (
-    "roots", "drop", "drop_lines", "drop_patterns", "title", "date", "document_number",
-    "answers_headers", "toc_titles", "question_words", "posted_prefixes",
-    "challenge_markers", "not_found_markers",
+    "roots",
+    "drop",
+    "drop_lines",
+    "drop_patterns",
+    "title",
+    "date",
+    "document_number",
+    "answers_headers",
+    "toc_titles",
+    "question_words",
+    "posted_prefixes",
+    "challenge_markers",
+    "not_found_markers",
 )
 _KNOWN_KEYS = {"name", "hosts", "timezone", "language", "listing", *_LIST_KEYS}
 _LISTING_KEYS = {"items", "link", "date", "next"}
@@ -100,7 +110,9 @@ def default_sites_dir() -> Path:
     for candidate in (package / "_bundled_config" / "sites", package.parent / "config" / "sites"):
         if candidate.is_dir():
             return candidate
-    raise ConfigError(str(package.parent / "config" / "sites"), "(directory)", "site profiles not found")
+    raise ConfigError(
+        str(package.parent / "config" / "sites"), "(directory)", "site profiles not found"
+    )
 
 
 def load_profiles(sites_dir: Path | None = None) -> Profiles:
@@ -116,7 +128,9 @@ def load_profiles(sites_dir: Path | None = None) -> Profiles:
             raise ConfigError(str(path), "name", "missing")
         raw[name] = (path, data)
     if GENERIC not in raw:
-        raise ConfigError(str(sites_dir / "generic.toml"), "(file)", "the generic profile is missing")
+        raise ConfigError(
+            str(sites_dir / "generic.toml"), "(file)", "the generic profile is missing"
+        )
     generic_path, generic = raw[GENERIC]
     profiles = {GENERIC: _build(generic_path, generic, None)}
     for name, (path, data) in raw.items():
@@ -135,7 +149,9 @@ def _strings(path: Path, data: dict[str, Any], key: str) -> list[str]:
 def _build(path: Path, data: dict[str, Any], base: dict[str, Any] | None) -> SiteProfile:
     for key in data:
         if key not in _KNOWN_KEYS:
-            raise ConfigError(str(path), key, f"unknown key (known: {', '.join(sorted(_KNOWN_KEYS))})")
+            raise ConfigError(
+                str(path), key, f"unknown key (known: {', '.join(sorted(_KNOWN_KEYS))})"
+            )
     lists: dict[str, list[str]] = {}
     for key in _LIST_KEYS:
         # Site rules come first so that a site's own selectors win over generic guesses.
@@ -145,10 +161,16 @@ def _build(path: Path, data: dict[str, Any], base: dict[str, Any] | None) -> Sit
         try:
             patterns.append(re.compile(pattern, re.IGNORECASE))
         except re.error as error:
-            raise ConfigError(str(path), f"drop_patterns[{i}]", f"not a regular expression: {error}") from None
+            raise ConfigError(
+                str(path), f"drop_patterns[{i}]", f"not a regular expression: {error}"
+            ) from None
     timezone = data.get("timezone")
-    if timezone is not None and not (isinstance(timezone, str) and re.fullmatch(r"[+-]\d\d:\d\d", timezone)):
-        raise ConfigError(str(path), "timezone", f"expected a UTC offset such as '+03:00', got {timezone!r}")
+    if timezone is not None and not (
+        isinstance(timezone, str) and re.fullmatch(r"[+-]\d\d:\d\d", timezone)
+    ):
+        raise ConfigError(
+            str(path), "timezone", f"expected a UTC offset such as '+03:00', got {timezone!r}"
+        )
     language = data.get("language")
     if language is not None and not isinstance(language, str):
         raise ConfigError(str(path), "language", "expected a string")
@@ -181,7 +203,11 @@ def _listing(path: Path, data: Any) -> ListingRules | None:
         raise ConfigError(str(path), "listing", "expected a table")
     for key, value in data.items():
         if key not in _LISTING_KEYS:
-            raise ConfigError(str(path), f"listing.{key}", f"unknown key (known: {', '.join(sorted(_LISTING_KEYS))})")
+            raise ConfigError(
+                str(path),
+                f"listing.{key}",
+                f"unknown key (known: {', '.join(sorted(_LISTING_KEYS))})",
+            )
         if not isinstance(value, str):
             raise ConfigError(str(path), f"listing.{key}", "expected a CSS selector string")
     if "link" not in data:

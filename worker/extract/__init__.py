@@ -93,8 +93,14 @@ def parse_page(
     """
     profiles = profiles or _profiles(None)
     if isinstance(html, str):
-        page = Page(url=url, status=200, headers={k.lower(): v for k, v in (headers or {}).items()},
-                    body=html.encode("utf-8"), text=html, encoding="utf-8")
+        page = Page(
+            url=url,
+            status=200,
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+            body=html.encode("utf-8"),
+            text=html,
+            encoding="utf-8",
+        )
     else:
         page = Page.from_bytes(html, url=url, headers=headers)
     return extract(page, profiles.choose(url, site))

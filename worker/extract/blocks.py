@@ -19,10 +19,9 @@ from worker.profiles import SiteProfile
 BREAK = "break"
 
 _BLOCK_TAGS = frozenset(
-    "p div section article main li ul ol h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr td th "
-    "blockquote dl dt dd pre center figure figcaption hr address details summary body html".split()
+    ["p", "div", "section", "article", "main", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "blockquote", "dl", "dt", "dd", "pre", "center", "figure", "figcaption", "hr", "address", "details", "summary", "body", "html"]
 )
-_HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _BOLD_TAGS = frozenset(("b", "strong"))
 _LIST_TAGS = frozenset(("ul", "ol"))
 # Tags whose direct text is a single paragraph even when it contains a <br>.

@@ -45,7 +45,9 @@ class _Section:
 
     def freeze(self) -> Section:
         if self.part == "statements":
-            return Section(part="statements", heading=self.heading, paragraphs=tuple(self.paragraphs))
+            return Section(
+                part="statements", heading=self.heading, paragraphs=tuple(self.paragraphs)
+            )
         turns = tuple(
             Turn(role=t.role, speaker=t.speaker, text="\n\n".join(t.paragraphs))
             for t in self.turns
@@ -87,7 +89,9 @@ class _BodyBuilder:
         return counts
 
     def _answers_split_rules(self) -> tuple[bool, bool]:
-        answers_targets = {item.target for item in self.toc if item.part == "answers" and item.target}
+        answers_targets = {
+            item.target for item in self.toc if item.part == "answers" and item.target
+        }
         in_answers = False
         anchors = breaks = False
         for block in self.blocks:
@@ -143,14 +147,17 @@ class _BodyBuilder:
             self.seen_header = True
             self.start(None, None)
             return
-        first_label = self.label(block.lines[0], block.bold_prefix) if self.part == "answers" else None
         if self.part == "statements" and not self.has_answers_toc and not self.seen_header:
             self._maybe_switch_to_answers(block)
-            if self.part == "answers":
-                first_label = self.label(block.lines[0], block.bold_prefix)
+        first_label = (
+            self.label(block.lines[0], block.bold_prefix) if self.part == "answers" else None
+        )
         item = self.toc_item_for(block)
         if self.is_heading(block, first_label):
-            self.start(strip_numbering(block.text) if block.tag == "li" else block.text, item or self.by_fold.get(fold(block.text)))
+            self.start(
+                strip_numbering(block.text) if block.tag == "li" else block.text,
+                item or self.by_fold.get(fold(block.text)),
+            )
             return
         if self.part == "statements":
             if item is not None and not self.current().empty:
@@ -169,7 +176,9 @@ class _BodyBuilder:
             self.part = "answers"
             section.part = "answers"
 
-    def _add_answer_block(self, block: Block, item: TocItem | None, label: Label | None, after_break: bool) -> None:
+    def _add_answer_block(
+        self, block: Block, item: TocItem | None, label: Label | None, after_break: bool
+    ) -> None:
         section = self.current()
         if self._starts_exchange(section, item, label, after_break):
             section = self.start(None, item)
@@ -186,7 +195,9 @@ class _BodyBuilder:
                 self.warnings.append(f"answers text without a label: {line[:60]!r}")
                 section.turns.append(_Turn("answer", None, [line]))
 
-    def _starts_exchange(self, section: _Section, item: TocItem | None, label: Label | None, after_break: bool) -> bool:
+    def _starts_exchange(
+        self, section: _Section, item: TocItem | None, label: Label | None, after_break: bool
+    ) -> bool:
         if section.empty:
             if item is not None and section.toc_item is None and section.heading is None:
                 section.toc_item = item
@@ -196,14 +207,21 @@ class _BodyBuilder:
         if self.split_on_break:
             return after_break
         has_answer = any(turn.role == "answer" for turn in section.turns)
-        return section.heading is None and has_answer and label is not None and label.role == "question"
+        return (
+            section.heading is None
+            and has_answer
+            and label is not None
+            and label.role == "question"
+        )
 
 
 def build_body(blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> Body:
     builder = _BodyBuilder(blocks, toc, markers)
     for block in blocks:
         builder.add(block)
-    sections = [s for s in builder.sections if not (s.empty and s.heading is None and s.toc_item is None)]
+    sections = [
+        s for s in builder.sections if not (s.empty and s.heading is None and s.toc_item is None)
+    ]
     _headings_from_toc(sections, toc)
     warnings = builder.warnings + _toc_warnings(sections, toc)
     return Body(

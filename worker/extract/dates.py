@@ -90,10 +90,7 @@ def find_date(text: str) -> FoundDate | None:
 
 def _build(match: re.Match[str]) -> FoundDate | None:
     groups = match.groupdict()
-    if groups.get("month"):
-        month = _MONTHS.get(groups["month"].casefold())
-    else:
-        month = int(groups["mnum"])
+    month = _MONTHS.get(groups["month"].casefold()) if groups.get("month") else int(groups["mnum"])
     day, year = int(groups["day"]), int(groups["year"])
     if month is None or not 1 <= month <= 12 or not 1 <= day <= _days_in(year, month):
         return None

@@ -30,10 +30,7 @@ _DOCUMENT_NUMBER = re.compile(r"^\d{1,5}-[0-3]\d-[01]\d-(?:19|20)\d\d$")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 _NAME_STOPWORDS = frozenset(
-    "foreign ministry affairs department spokesperson spokeswoman spokesman director deputy "
-    "minister information press official representative russia russian federation the of and "
-    "by with briefing мид россии министерства иностранных дел официального представителя "
-    "брифинг департамента информации печати заместителя директора".split()
+    ["foreign", "ministry", "affairs", "department", "spokesperson", "spokeswoman", "spokesman", "director", "deputy", "minister", "information", "press", "official", "representative", "russia", "russian", "federation", "the", "of", "and", "by", "with", "briefing", "мид", "россии", "министерства", "иностранных", "дел", "официального", "представителя", "брифинг", "департамента", "информации", "печати", "заместителя", "директора"]
 )
 _NAME_TOKEN = re.compile(r"^(?:[A-ZА-ЯЁ]\.\s?){1,2}[A-ZА-ЯЁ][\w’'\-]+$|^[A-ZА-ЯЁ][\w’'\-]+$")
 _PLACE = re.compile(r"^[A-ZА-ЯЁ][\w’'.\-]*(?:\s+[\w’'.\-]+){0,3}$")
@@ -79,10 +76,14 @@ def _page_title(tree: LexborHTMLParser) -> str | None:
     return re.split(r"\s+[|–—-]\s+(?=[^|–—-]+$)", text)[0] if text else None
 
 
-def read_head(blocks: list[Block], title: str, profile: SiteProfile, tree: LexborHTMLParser) -> Head:
+def read_head(
+    blocks: list[Block], title: str, profile: SiteProfile, tree: LexborHTMLParser
+) -> Head:
     title_index = next((i for i, b in enumerate(blocks) if b.text == title), None)
     anchor = title_index if title_index is not None else 0
-    window = range(max(0, anchor - _HEAD_WINDOW_BEFORE), min(len(blocks), anchor + _HEAD_WINDOW_AFTER + 1))
+    window = range(
+        max(0, anchor - _HEAD_WINDOW_BEFORE), min(len(blocks), anchor + _HEAD_WINDOW_AFTER + 1)
+    )
     last = anchor
     date_text = _selected_text(tree, profile.date)
     found, date_index = _date_from_blocks(blocks, window, title_index, profile, date_text)
@@ -132,7 +133,9 @@ def _date_from_blocks(
     if selected:
         candidates.append((selected, None))
     # Nearest blocks first: the line right below or above the title is the likeliest.
-    ordered = sorted((i for i in window if i != title_index), key=lambda i: abs(i - (title_index or 0)))
+    ordered = sorted(
+        (i for i in window if i != title_index), key=lambda i: abs(i - (title_index or 0))
+    )
     candidates.extend((blocks[i].text, i) for i in ordered if blocks[i].tag != BREAK)
     for text, index in candidates:
         if _is_posting_date(text, profile):
@@ -146,7 +149,9 @@ def _date_from_blocks(
             return found, index if index is not None else _index_of(blocks, window, text)
         time = parse_time_only(text)
         if time is not None and title_date is not None:
-            return title_date.with_time(*time), index if index is not None else _index_of(blocks, window, text)
+            return title_date.with_time(*time), index if index is not None else _index_of(
+                blocks, window, text
+            )
     return title_date, None
 
 

@@ -51,7 +51,9 @@ class LabelReader:
         outlet = _WITH_OUTLET.match(name)
         word = (outlet.group("word") if outlet else name).casefold()
         if word in self.question_words:
-            return Label(name, "question", outlet.group("who").strip() if outlet else None, rest, False)
+            return Label(
+                name, "question", outlet.group("who").strip() if outlet else None, rest, False
+            )
         if word in _ANSWER_WORDS:
             return Label(name, "answer", None, rest, False)
         person = outlet.group("word") if outlet else name

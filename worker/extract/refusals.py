@@ -29,7 +29,9 @@ def refuse_challenge(visible_text: str, profile: SiteProfile, source: str | None
             raise ExtractError("challenge", source, f"anti-bot page ({marker!r})")
 
 
-def refuse_not_found(title: str | None, status: int, profile: SiteProfile, source: str | None) -> None:
+def refuse_not_found(
+    title: str | None, status: int, profile: SiteProfile, source: str | None
+) -> None:
     if status >= 400:
         raise ExtractError("not-a-briefing", source, f"HTTP status {status}")
     if not title:

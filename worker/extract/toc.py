@@ -71,7 +71,11 @@ def _read_items(
             break
         if markers.is_answers_header(block.text):
             following = blocks[i + 1] if i + 1 < len(blocks) else None
-            if (items or titled) and following is not None and _is_item(following, i + 1, headings_later, structured):
+            if (
+                (items or titled)
+                and following is not None
+                and _is_item(following, i + 1, headings_later, structured)
+            ):
                 part = "answers"
                 i += 1
                 continue
@@ -90,7 +94,9 @@ def _is_structured(block: Block) -> bool:
     return block.tag == "li" or bool(block.links) or has_numbering(block.text)
 
 
-def _is_item(block: Block, index: int, headings_later: dict[str, int], structured: bool | None) -> bool:
+def _is_item(
+    block: Block, index: int, headings_later: dict[str, int], structured: bool | None
+) -> bool:
     """Whether `block` continues a TOC whose items so far are `structured` (None: no items yet).
 
     A TOC keeps its style: after numbered or linked items, a plain line is the body's start; a

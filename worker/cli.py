@@ -1,0 +1,421 @@
+"""The `briefings` command line: each command parses options, makes one library call, prints.
+
+Exit codes: 0 ok, 1 operational failure (network, archive, daemon), 2 usage or input error
+(bad file, bad config, refused page, unknown document). Errors print one line on stderr
+(`error: <thing at fault>: <what happened>`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, load_config
+from worker.errors import (
+    ArchiveError,
+    BriefingsError,
+    ConfigError,
+    DaemonError,
+    DocumentNotFound,
+    ExtractError,
+    FetchError,
+    SearchQueryError,
+)
+from worker.profiles import Profiles, load_profiles
+
+if TYPE_CHECKING:
+    from worker.pipeline import Context
+
+# Input errors are the user's to fix (exit 2); the rest are operational (exit 1).
+_INPUT_ERRORS: tuple[type[BriefingsError], ...] = (
+    ConfigError,
+    ExtractError,
+    DocumentNotFound,
+    SearchQueryError,
+)
+
+
+@dataclass
+class Options:
+    """The global options, resolved lazily so `parse` works without any config file."""
+
+    config_path: Path
+    config_explicit: bool
+    db: Path | None
+    verbosity: int
+    _config: WorkerConfig | None = None
+    _profiles: Profiles | None = None
+
+    @property
+    def config(self) -> WorkerConfig:
+        if self._config is None:
+            if self.config_path.exists() or self.config_explicit:
+                self._config = load_config(self.config_path)
+            else:
+                self._config = WorkerConfig(path=None)
+        return self._config
+
+    @property
+    def profiles(self) -> Profiles:
+        if self._profiles is None:
+            self._profiles = load_profiles(self.config.sites_dir)
+        return self._profiles
+
+    @property
+    def archive_path(self) -> Path:
+        return self.db or self.config.archive
+
+
+def fail(error: BriefingsError) -> NoReturn:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(2 if isinstance(error, _INPUT_ERRORS) else 1)
+
+
+class BriefingsGroup(click.Group):
+    """Turns the worker's own errors into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (
+            ExtractError,
+            ConfigError,
+            FetchError,
+            ArchiveError,
+            DaemonError,
+            BriefingsError,
+        ) as error:
+            fail(error)
+
+
+@click.group(cls=BriefingsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=f"Worker config (default: {DEFAULT_CONFIG_PATH}).",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Archive file (default: the config's `archive`, archive.db).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="briefings-worker")
+@click.pass_context
+def main(
+    ctx: click.Context, config_path: Path | None, db: Path | None, verbose: int, quiet: bool
+) -> None:
+    """Archive government briefings: discover, fetch, parse and version them in SQLite."""
+    ctx.obj = Options(
+        config_path=config_path or DEFAULT_CONFIG_PATH,
+        config_explicit=config_path is not None,
+        db=db,
+        verbosity=-1 if quiet else verbose,
+    )
+
+
+@main.command()
+@click.argument("page")
+@click.option("--url", help="The URL the page was served from (chooses the site profile).")
+@click.option("--site", help="Site profile to use instead of the one chosen by the URL.")
+@click.option(
+    "--content-type", help="The Content-Type header the server sent (its charset counts)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.pass_obj
+def parse(
+    options: Options,
+    page: str,
+    url: str | None,
+    site: str | None,
+    content_type: str | None,
+    as_json: bool,
+) -> None:
+    """Print the record of PAGE (a saved HTML file or a URL). Touches no archive."""
+    from worker.pipeline import parse_target
+    from worker.render import render_text
+
+    try:
+        record = parse_target(
+            options.config, options.profiles, page, url=url, site=site, content_type=content_type
+        )
+    except ExtractError as error:
+        detail = f": {error.detail}" if error.detail else ""
+        click.echo(f"error: {page}: not a briefing page ({error.reason}){detail}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(record.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(record))
+
+
+def _context(options: Options) -> AbstractContextManager[Context]:
+    from worker.pipeline import open_context
+
+    return open_context(options.config, options.archive_path, profiles=options.profiles)
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--source", "source_name", help="Archive the newest listing pages of this source.")
+@click.option("--force", is_flag=True, help="Ignore stored validators (no conditional GET).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list of {url, outcome, version}."
+)
+@click.pass_obj
+def fetch(
+    options: Options, urls: tuple[str, ...], source_name: str | None, force: bool, as_json: bool
+) -> None:
+    """Fetch and archive URLs now (safe while the daemon runs)."""
+    from worker.pipeline import archive_url, discover
+
+    if not urls and not source_name:
+        raise click.UsageError("give one or more URLs, or --source NAME")
+    source = options.config.source(source_name) if source_name else None
+    outcomes = []
+    with _context(options) as ctx:
+        targets = list(urls)
+        if source is not None and not urls:
+            from datetime import UTC, datetime
+
+            from worker.discover import expand_listing_urls
+
+            targets, _ = discover(
+                ctx,
+                source,
+                expand_listing_urls(source, datetime.now(UTC).date()),
+                source.pages_per_run,
+            )
+        for url in targets:
+            outcome = archive_url(ctx, url, source=source, force=force)
+            outcomes.append(outcome)
+            if not as_json:
+                version = f" (version {outcome.version})" if outcome.version else ""
+                detail = f": {outcome.error}" if outcome.error else ""
+                click.echo(f"{outcome.outcome:<13} {outcome.url}{version}{detail}")
+    if as_json:
+        _echo_json([o.to_dict() for o in outcomes])
+    if any(o.failed for o in outcomes):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--speaker", help="Only passages by this speaker (substring).")
+@click.option("--since", help="Only briefings published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only briefings published on or before this date.")
+@click.option("--site", help="Only documents parsed with this site profile.")
+@click.option("--all-versions", is_flag=True, help="Search every version, not only the latest.")
+@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of hits.")
+@click.pass_obj
+def search(
+    options: Options,
+    query: str,
+    speaker: str | None,
+    since: str | None,
+    until: str | None,
+    site: str | None,
+    all_versions: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Full-text search over every paragraph and turn."""
+    from worker.archive.search import search as search_archive
+
+    with _context(options) as ctx:
+        hits = search_archive(
+            ctx.archive,
+            query,
+            speaker=speaker,
+            since=since,
+            until=until,
+            site=site,
+            all_versions=all_versions,
+            limit=limit,
+        )
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "url": h.url,
+                    "title": h.title,
+                    "published": h.published,
+                    "speaker": h.speaker,
+                    "heading": h.heading,
+                    "snippet": h.snippet,
+                    "version": h.version,
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        click.echo("no results")
+    for hit in hits:
+        click.echo(f"{hit.published or '????-??-??'}  {hit.title}  (v{hit.version})")
+        where = " / ".join(x for x in (hit.heading, hit.speaker) if x)
+        if where:
+            click.echo(f"    {where}")
+        click.echo(f"    {hit.snippet}")
+        click.echo(f"    {hit.url}")
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+def show(options: Options, doc: str, number: int | None, fmt: str) -> None:
+    """Print one version of a document (a URL, document id or document number)."""
+    from worker.archive.queries import get_version, other_copies, resolve_document
+    from worker.render import render_markdown, render_text
+
+    with _context(options) as ctx:
+        document = resolve_document(ctx.archive, doc)
+        stored = get_version(ctx.archive, document.id, number)
+        copies = other_copies(ctx.archive, document.id)
+    if fmt == "json":
+        _echo_json(stored.record.to_dict())
+        return
+    click.echo((render_markdown if fmt == "markdown" else render_text)(stored.record))
+    click.echo(
+        f"\nversion {stored.number} of {document.versions}, seen {stored.seen_at} ({stored.cause})"
+    )
+    for copy in copies:
+        click.echo(f"other copy: {copy.url}")
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of versions.")
+@click.pass_obj
+def versions(options: Options, doc: str, as_json: bool) -> None:
+    """Every version of a document, with time, cause and what changed."""
+    from worker.archive.queries import list_versions, resolve_document
+
+    with _context(options) as ctx:
+        document = resolve_document(ctx.archive, doc)
+        infos = list_versions(ctx.archive, document.id)
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "version": v.number,
+                    "seen_at": v.seen_at,
+                    "cause": v.cause,
+                    "identity": v.identity,
+                    "changes": v.summary,
+                }
+                for v in infos
+            ]
+        )
+        return
+    click.echo(f"{document.title}\n{document.url}")
+    for info in infos:
+        click.echo(f"  v{info.number}  {info.seen_at}  {info.cause:<7}  {info.summary}")
+
+
+@main.command()
+@click.argument("doc")
+@click.option("--from", "old", type=int, help="Older version (default: the one before --to).")
+@click.option("--to", "new", type=int, help="Newer version (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the marked words (default: on a terminal)."
+)
+@click.pass_obj
+def diff(
+    options: Options, doc: str, old: int | None, new: int | None, as_json: bool, color: bool | None
+) -> None:
+    """Section-by-section and turn-by-turn changes between two versions."""
+    from worker.archive.queries import get_version, resolve_document
+    from worker.diff import diff_records, diff_to_dict, render_diff_text
+
+    with _context(options) as ctx:
+        document = resolve_document(ctx.archive, doc)
+        newer = get_version(ctx.archive, document.id, new)
+        older_number = old if old is not None else max(1, newer.number - 1)
+        older = get_version(ctx.archive, document.id, older_number)
+    changes = diff_records(older.record, newer.record)
+    if as_json:
+        _echo_json({"from": older.number, "to": newer.number, **diff_to_dict(changes)})
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(f"{document.url}: version {older.number} → {newer.number}")
+    click.echo(render_diff_text(changes, color=use_color))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one record per line; csv: one passage per row.",
+)
+@click.option("--since", help="Only versions seen on or after this date (YYYY-MM-DD).")
+@click.option("--out", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+@click.pass_obj
+def export(options: Options, fmt: str, since: str | None, out: Path | None) -> None:
+    """Export the latest version of every document, streamed."""
+    from worker.archive.export import export_passages, export_records
+
+    with _context(options) as ctx:
+        stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+        try:
+            if fmt == "jsonl":
+                for item in export_records(ctx.archive, since):
+                    stream.write(json.dumps(item, ensure_ascii=False) + "\n")
+            else:
+                writer: csv.DictWriter[str] | None = None
+                for row in export_passages(ctx.archive, since):
+                    if writer is None:
+                        writer = csv.DictWriter(stream, fieldnames=list(row))
+                        writer.writeheader()
+                    writer.writerow(row)
+        finally:
+            if out:
+                stream.close()
+
+
+@main.command()
+@click.option(
+    "--all",
+    "all_versions",
+    is_flag=True,
+    help="Every capture that made a version, not only the latest.",
+)
+@click.pass_obj
+def reparse(options: Options, all_versions: bool) -> None:
+    """Re-derive records from stored captures with today's parser."""
+    from worker.pipeline import reparse as reparse_archive
+
+    with _context(options) as ctx:
+        report = reparse_archive(ctx, all_versions=all_versions)
+    click.echo(
+        f"checked {report.checked}: {report.new} new, {report.changed} changed, "
+        f"{report.unchanged} unchanged, {report.failed} failed"
+    )

@@ -1,0 +1,469 @@
+"""The pipeline: the one place where the stages meet.
+
+    Source (config) ──1. discover──▶ URLs ──2. fetch──▶ Page ──3. extract──▶ Record ──4. store──▶ Version | unchanged
+
+1. discover (`worker.discover`): read a source's listing pages, follow their pagination, keep
+   links that match the source's pattern and hosts and that the archive does not know yet.
+2. fetch (`worker.fetch`): one polite, bounded GET per page; conditional with the stored
+   validators, so an unchanged page costs a 304.
+3. extract (`worker.extract`): the page's record, or a refusal (challenge, error page, empty).
+4. store (`worker.archive.store`): one transaction per page; a version only when the record's
+   identity changed; every attempt logged with its outcome.
+
+The daemon (`worker.daemon`) and the manual commands (`briefings fetch`, `backfill`, `reparse`,
+`parse`) call these functions and never the stages directly. Every function takes a `Context`:
+one archive connection, one HTTP client and the loaded profiles, for one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from worker.archive import clock, store
+from worker.archive.db import Archive
+from worker.archive.models import RunCounts, RunKind
+from worker.config import Source, WorkerConfig
+from worker.discover import expand_listing_urls, months_back, parse_listing
+from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
+from worker.extract import PARSER_VERSION, extract
+from worker.fetch import Fetcher, make_client
+from worker.page import Page
+from worker.profiles import Profiles, SiteProfile, load_profiles
+from worker.record import Record
+
+log = logging.getLogger("worker.pipeline")
+
+GONE_STATUSES = frozenset({404, 410})
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything one thread needs to run the pipeline."""
+
+    config: WorkerConfig
+    profiles: Profiles
+    archive: Archive
+    fetcher: Fetcher
+
+
+@contextmanager
+def open_context(
+    config: WorkerConfig,
+    db_path: Path | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    profiles: Profiles | None = None,
+) -> Iterator[Context]:
+    """Open the archive and an HTTP client for this thread; close both on exit."""
+    profiles = profiles or load_profiles(config.sites_dir)
+    archive = Archive.open(db_path or config.archive)
+    try:
+        with make_client(config.politeness, transport=transport) as client:
+            yield Context(config, profiles, archive, Fetcher(client, config.politeness))
+    finally:
+        archive.close()
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """What archiving one URL did: `new`, `changed`, `unchanged`, `not-modified`, `gone`, `error: ...`."""
+
+    url: str
+    outcome: str
+    version: int | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome.startswith("error")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"url": self.url, "outcome": self.outcome, "version": self.version}
+
+
+@dataclass(frozen=True)
+class RunReport:
+    source: str
+    kind: str
+    started_at: str
+    finished_at: str
+    seen: int
+    new: int
+    changed: int
+    unchanged: int
+    not_modified: int
+    failed: int
+    error: str | None = None
+
+
+def source_for_url(config: WorkerConfig, url: str) -> Source | None:
+    """The configured source whose link pattern the URL matches, if any."""
+    for source in config.sources:
+        if re.search(source.link_pattern, url):
+            return source
+    return None
+
+
+def allowed_hosts_for(url: str, profile: SiteProfile, source: Source | None) -> tuple[str, ...]:
+    """A source's hosts; for a URL outside every source, its own host and its site's hosts."""
+    if source is not None:
+        return source.allowed_hosts
+    host = (urlsplit(url).hostname or "").lower()
+    return (host, *profile.hosts)
+
+
+def archive_url(
+    ctx: Context, url: str, *, source: Source | None = None, force: bool = False
+) -> FetchOutcome:
+    """Fetch, extract and store one page; the outcome is logged and returned, never raised."""
+    source = source or source_for_url(ctx.config, url)
+    profile = ctx.profiles.choose(url, source.site if source else None)
+    name = source.name if source else None
+    validators = None if force else store.validators_for(ctx.archive, url)
+    started = time.monotonic()
+    try:
+        page = ctx.fetcher.fetch(
+            url,
+            allowed_hosts=allowed_hosts_for(url, profile, source),
+            etag=validators.etag if validators else None,
+            last_modified=validators.last_modified if validators else None,
+        )
+    except HTTPStatusError as error:
+        if error.status in GONE_STATUSES:
+            store.store_gone(
+                ctx.archive,
+                url,
+                error.status,
+                source=name,
+                duration=_since(started),
+                policy=ctx.config.recheck,
+            )
+            return _logged(FetchOutcome(url, "gone"))
+        return _failed(ctx, url, name, f"http {error.status}", str(error), None, started)
+    except FetchError as error:
+        return _failed(ctx, url, name, error.outcome, str(error), None, started)
+    if page.status == 304:
+        store.store_not_modified(
+            ctx.archive, url, source=name, duration=_since(started), policy=ctx.config.recheck
+        )
+        return _logged(FetchOutcome(url, "not-modified"))
+    return _store_page(
+        ctx,
+        url,
+        page,
+        ctx.profiles.choose(page.url, source.site if source else None),
+        name,
+        started,
+    )
+
+
+def _store_page(
+    ctx: Context, url: str, page: Page, profile: SiteProfile, name: str | None, started: float
+) -> FetchOutcome:
+    try:
+        record = extract(page, profile)
+    except ExtractError as error:
+        return _failed(ctx, url, name, error.reason, str(error), page, started)
+    result = store.store_page(
+        ctx.archive,
+        page,
+        record,
+        source=name,
+        parser_version=PARSER_VERSION,
+        duration=_since(started),
+        policy=ctx.config.recheck,
+    )
+    return _logged(FetchOutcome(result.url, result.outcome, result.version))
+
+
+def _failed(
+    ctx: Context,
+    url: str,
+    source: str | None,
+    reason: str,
+    message: str,
+    page: Page | None,
+    started: float,
+) -> FetchOutcome:
+    store.store_failure(
+        ctx.archive,
+        url,
+        source=source,
+        reason=reason,
+        page=page,
+        duration=_since(started),
+        policy=ctx.config.recheck,
+    )
+    return _logged(FetchOutcome(url, f"error: {reason}", error=message))
+
+
+def _logged(outcome: FetchOutcome) -> FetchOutcome:
+    level = logging.WARNING if outcome.failed else logging.INFO
+    log.log(
+        level,
+        "%s %s",
+        outcome.outcome,
+        outcome.url,
+        extra={"url": outcome.url, "outcome": outcome.outcome, "error": outcome.error},
+    )
+    return outcome
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 4)
+
+
+def fetch_page(
+    ctx_config: WorkerConfig,
+    profiles: Profiles,
+    url: str,
+    *,
+    site: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> Page:
+    """One polite GET outside any archive (for `briefings parse URL`)."""
+    profile = profiles.choose(url, site)
+    with make_client(ctx_config.politeness, transport=transport) as client:
+        fetcher = Fetcher(client, ctx_config.politeness)
+        return fetcher.fetch(
+            url, allowed_hosts=allowed_hosts_for(url, profile, source_for_url(ctx_config, url))
+        )
+
+
+def parse_target(
+    config: WorkerConfig,
+    profiles: Profiles,
+    target: str,
+    *,
+    url: str | None = None,
+    site: str | None = None,
+    content_type: str | None = None,
+) -> Record:
+    """The record of a saved file or of a URL fetched once; touches no archive."""
+    if re.match(r"^https?://", target):
+        page = fetch_page(config, profiles, target, site=site)
+    else:
+        path = Path(target)
+        try:
+            body = path.read_bytes()
+        except OSError as error:
+            raise ConfigError(target, "(file)", error.strerror or "cannot read") from None
+        headers = {"content-type": content_type} if content_type else {}
+        page = Page.from_bytes(body, url=url, headers=headers)
+    return extract(page, profiles.choose(url or page.url, site))
+
+
+# ---- 1. discover, and whole runs -------------------------------------------------------------
+
+
+def discover(
+    ctx: Context, source: Source, start_urls: list[str], pages: int
+) -> tuple[list[str], str | None]:
+    """Walk up to `pages` listing pages from each start URL; links in order, and where it stopped."""
+    profile = ctx.profiles.choose(start_urls[0] if start_urls else None, source.site)
+    if profile.listing is None:
+        raise ConfigError(
+            str(ctx.config.path),
+            f"sources.{source.name}.site",
+            f"site profile {profile.name!r} has no [listing] rules",
+        )
+    links: dict[str, None] = {}
+    next_url: str | None = None
+    for start in start_urls:
+        next_url = start
+        for _ in range(pages):
+            if next_url is None:
+                break
+            page = ctx.fetcher.fetch(next_url, allowed_hosts=source.allowed_hosts)
+            listing = parse_listing(
+                page,
+                profile.listing,
+                link_pattern=source.link_pattern,
+                allowed_hosts=source.allowed_hosts,
+            )
+            links.update(dict.fromkeys(listing.links))
+            next_url = listing.next_url
+    return list(links), next_url
+
+
+def run_source(
+    ctx: Context, source: Source, *, stop: threading.Event, today: date | None = None
+) -> RunReport:
+    """Discover the source's newest listing pages and archive the links the archive lacks."""
+    today = today or datetime.now(UTC).date()
+
+    def work(counts: Callable[[FetchOutcome], None]) -> None:
+        links, _ = discover(ctx, source, expand_listing_urls(source, today), source.pages_per_run)
+        known = store.known_urls(ctx.archive, links)
+        for url in links:
+            if stop.is_set():
+                return
+            if url not in known:
+                counts(archive_url(ctx, url, source=source))
+
+    return _run(ctx, source.name, "discover", work)
+
+
+def recheck_due(ctx: Context, *, stop: threading.Event) -> RunReport:
+    """Fetch again the known documents whose next check is due (conditional GETs)."""
+
+    def work(counts: Callable[[FetchOutcome], None]) -> None:
+        for url in store.due_for_recheck(
+            ctx.archive, datetime.now(UTC), ctx.config.recheck.per_run
+        ):
+            if stop.is_set():
+                return
+            counts(archive_url(ctx, url))
+
+    return _run(ctx, "recheck", "recheck", work)
+
+
+def backfill(
+    ctx: Context,
+    source: Source,
+    *,
+    pages: int | None,
+    since: date | None,
+    stop: threading.Event,
+    progress: Callable[[int, int | None], None],
+) -> RunReport:
+    """Walk the source's listings into the past, resumably: the next listing page is saved after each."""
+    state = store.get_backfill(ctx.archive, source.name)
+    limit = pages or source.backfill_pages
+    queue = _backfill_listings(source, state.next_url if state and not state.done else None, since)
+    done_pages = state.pages_done if state and not state.done else 0
+
+    def work(counts: Callable[[FetchOutcome], None]) -> None:
+        nonlocal done_pages
+        walked = 0
+        while queue and walked < limit and not stop.is_set():
+            listing_url = queue.pop(0)
+            links, next_url = discover(ctx, source, [listing_url], 1)
+            known = store.known_urls(ctx.archive, links)
+            for url in links:
+                if stop.is_set():
+                    return
+                if url not in known:
+                    counts(archive_url(ctx, url, source=source))
+            if next_url and next_url not in queue:
+                queue.insert(0, next_url)
+            walked += 1
+            done_pages += 1
+            store.save_backfill(
+                ctx.archive,
+                source.name,
+                next_url=queue[0] if queue else None,
+                pages_done=done_pages,
+                done=not queue,
+            )
+            progress(walked, limit)
+
+    return _run(ctx, source.name, "backfill", work)
+
+
+def _backfill_listings(source: Source, resume: str | None, since: date | None) -> list[str]:
+    if resume:
+        return [resume]
+    today = datetime.now(UTC).date()
+    urls: list[str] = []
+    for template in source.listing_urls:
+        if "{year" in template or "{month" in template:
+            urls.extend(months_back(template, today, since or date(today.year - 10, 1, 1)))
+        else:
+            urls.append(template)
+    return urls
+
+
+def _run(
+    ctx: Context, name: str, kind: RunKind, work: Callable[[Callable[[FetchOutcome], None]], None]
+) -> RunReport:
+    """Run `work`, tallying outcomes into a `runs` row; a failure of the run itself is recorded."""
+    started = _now()
+    run_id = store.start_run(ctx.archive, name, kind, now=started)
+    tally = RunCounts()
+    error: str | None = None
+
+    def count(outcome: FetchOutcome) -> None:
+        nonlocal tally
+        tally = tally.plus(outcome.outcome)
+
+    try:
+        work(count)
+    except (FetchError, ConfigError) as failure:
+        error = str(failure)
+        log.warning("%s run of %s failed: %s", kind, name, error, extra={"source": name})
+    finished = _now()
+    store.finish_run(ctx.archive, run_id, tally, error=error, now=finished)
+    return RunReport(
+        name,
+        kind,
+        started,
+        finished,
+        tally.seen,
+        tally.new,
+        tally.changed,
+        tally.unchanged,
+        tally.not_modified,
+        tally.failed,
+        error,
+    )
+
+
+def _now() -> str:
+    return clock.stamp(None)
+
+
+# ---- reparse ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReparseReport:
+    checked: int
+    new: int
+    changed: int
+    unchanged: int
+    failed: int
+
+
+def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
+    """Re-derive records from stored captures with today's parser; a changed record is a version."""
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+    for candidate in store.iter_reparse_candidates(ctx.archive, all_versions):
+        source = source_for_url(ctx.config, candidate.url)
+        page = Page.from_bytes(
+            candidate.body,
+            url=candidate.url,
+            headers=candidate.headers,
+            status=candidate.status,
+            fetched_at=candidate.fetched_at,
+        )
+        try:
+            record = extract(
+                page, ctx.profiles.choose(candidate.url, source.site if source else None)
+            )
+        except ExtractError as error:
+            log.info("reparse: %s", error, extra={"url": candidate.url})
+            counts["failed"] += 1
+            continue
+        result = store.store_reparse(
+            ctx.archive, candidate, record, PARSER_VERSION, policy=ctx.config.recheck
+        )
+        counts[result.outcome] += 1
+    return ReparseReport(
+        sum(counts.values()),
+        counts["new"],
+        counts["changed"],
+        counts["unchanged"],
+        counts["failed"],
+    )
