@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,6 +71,15 @@ class SiteProfile:
     not_found_markers: tuple[str, ...]  # titles of error pages served with 200
     listing: ListingRules | None = None
 
+    @property
+    def drop_selector(self) -> str:
+        return _joined_selector(self.drop)
+
+    @property
+    def drop_pattern(self) -> re.Pattern[str] | None:
+        """All `drop_patterns` as one pattern, so a line is matched once."""
+        return _joined_pattern(self.drop_patterns)
+
     def matches_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
         return any(host == h or host.endswith("." + h) for h in self.hosts)
@@ -102,6 +112,18 @@ class Profiles:
 
     def choose(self, url: str | None, site: str | None) -> SiteProfile:
         return self.get(site) if site else self.for_url(url)
+
+
+@lru_cache(maxsize=64)
+def _joined_selector(selectors: tuple[str, ...]) -> str:
+    return ", ".join(selectors)
+
+
+@lru_cache(maxsize=64)
+def _joined_pattern(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
 
 
 def default_sites_dir() -> Path:

@@ -39,17 +39,19 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     tree = LexborHTMLParser(page.text)
     if tree.body is None:
         raise ExtractError("empty", source, "the page has no body")
-    refusals.refuse_challenge(tree.body.text(strip=True), profile, source)
+    refusals.refuse_challenge(page.text, tree.body, profile, source)
     html_lang = tree.root.attributes.get("lang") if tree.root is not None else None
-    clean(tree, profile)
     root = content_root(tree, profile)
-    blocks = flatten(root, profile) if root is not None else []
+    if root is None:
+        raise ExtractError("empty", source, "the page has no body")
+    clean(root, profile)
+    blocks = flatten(root, profile)
     if not blocks:
         raise ExtractError("empty", source, "no text after removing boilerplate")
-    title = find_title(tree, blocks, profile)
-    refusals.refuse_not_found(title, page.status, profile, source)
-    assert title is not None  # refuse_not_found raised otherwise
-    head = read_head(blocks, title, profile, tree)
+    title = refusals.refuse_not_found(
+        find_title(tree, root, blocks, profile), page.status, profile, source
+    )
+    head = read_head(blocks, title, profile, root)
     markers = markers_for(profile)
     start = head.last_index + 1
     toc = find_toc(blocks, start, markers)

@@ -19,11 +19,49 @@ from worker.profiles import SiteProfile
 BREAK = "break"
 
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "section", "article", "main", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "blockquote", "dl", "dt", "dd", "pre", "center", "figure", "figcaption", "hr", "address", "details", "summary", "body", "html"]
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "blockquote",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "center",
+        "figure",
+        "figcaption",
+        "hr",
+        "address",
+        "details",
+        "summary",
+        "body",
+        "html",
+    ]
 )
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _BOLD_TAGS = frozenset(("b", "strong"))
 _LIST_TAGS = frozenset(("ul", "ol"))
+# Boilerplate lines are short; longer text is never compared with them.
+_MAX_BOILERPLATE_CHARS = 200
 # Tags whose direct text is a single paragraph even when it contains a <br>.
 _PARAGRAPH_TAGS = frozenset(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd"))
 
@@ -45,103 +83,101 @@ class Block:
         return self.tag in _HEADING_TAGS
 
 
-def clean(tree: LexborHTMLParser, profile: SiteProfile) -> None:
-    """Remove the profile's and the generic boilerplate elements in place."""
-    selector = ", ".join(profile.drop)
-    if selector:
-        for node in tree.css(selector):
+def clean(root: LexborNode, profile: SiteProfile) -> None:
+    """Remove the profile's and the generic boilerplate elements under `root`, in place."""
+    if profile.drop_selector:
+        for node in root.css(profile.drop_selector):
             node.decompose()
 
 
 def content_root(tree: LexborHTMLParser, profile: SiteProfile) -> LexborNode | None:
     for selector in profile.roots:
         node = tree.css_first(selector)
-        if node is not None and node.text(strip=True):
+        if node is not None:
             return node
     return tree.body
 
 
-class _Run:
-    """The inline content gathered since the last block boundary."""
+class _Flattener:
+    """One walk over the content root; inline content accumulates in `parts` until a boundary."""
 
-    __slots__ = ("anchors", "bold_parts", "links", "offsite", "parts", "plain_seen", "prefix")
+    def __init__(self, profile: SiteProfile) -> None:
+        self.drop_lines = profile.drop_lines
+        self.drop_pattern = profile.drop_pattern
+        self.blocks: list[Block] = []
+        self.pending_anchors: list[str] = []
+        self._reset()
 
-    def __init__(self) -> None:
+    def _reset(self) -> None:
         self.parts: list[str] = []
-        self.prefix: list[str] = []
+        self.prefix: list[str] = []  # bold text before the first plain text
         self.plain_seen = False
-        self.bold_parts = 0
+        self.bold_seen = False
         self.anchors: list[str] = []
         self.links: list[str] = []
         self.offsite = 0  # characters inside links to other pages
 
-    def add(self, text: str, bold: bool) -> None:
-        self.parts.append(text)
-        if bold:
-            if not self.plain_seen:
-                self.prefix.append(text)
-            self.bold_parts += 1
-        elif not text.isspace():
-            self.plain_seen = True
-
-
-class _Flattener:
-    def __init__(self, profile: SiteProfile) -> None:
-        self.profile = profile
-        self.blocks: list[Block] = []
-        self.run = _Run()
-        self.pending_anchors: list[str] = []
-
     def flush(self, tag: str, depth: int) -> None:
-        run = self.run
-        if not run.parts:
-            if run.anchors:
+        if not self.parts:
+            if self.anchors:
                 # An anchor with no text of its own marks the block that follows it.
-                self.pending_anchors.extend(run.anchors)
-                run.anchors = []
+                self.pending_anchors.extend(self.anchors)
+                self.anchors = []
             return
-        self.run = _Run()
-        raw = "".join(run.parts)
-        if tag in _PARAGRAPH_TAGS:
-            lines = [line for line in (normalise(part) for part in raw.split("\n\n")) if line]
+        raw = "".join(self.parts)
+        if "\n" not in raw:
+            line = normalise(raw)
+            lines = [line] if line else []
         else:
-            lines = [line for line in (normalise(part) for part in raw.split("\n")) if line]
-        anchors = self.pending_anchors + run.anchors
-        self.pending_anchors = []
+            lines = [
+                line
+                for line in map(normalise, raw.split("\n\n" if tag in _PARAGRAPH_TAGS else "\n"))
+                if line
+            ]
+        anchors = self.pending_anchors + self.anchors if self.pending_anchors else self.anchors
         if not lines:
-            if anchors:
-                self.pending_anchors = anchors
+            self.pending_anchors = anchors
+            self._reset()
             return
-        text = " ".join(lines)
-        if self._is_boilerplate(text):
+        self.pending_anchors = []
+        text = lines[0] if len(lines) == 1 else " ".join(lines)
+        if len(text) <= _MAX_BOILERPLATE_CHARS and self._is_boilerplate(text):
             self.blocks.append(Block(text=text, tag=BREAK, lines=[]))
-            return
-        self.blocks.append(
-            Block(
-                text=text,
-                tag=tag,
-                lines=lines,
-                bold=not run.plain_seen and run.bold_parts > 0,
-                bold_prefix=normalise("".join(run.prefix)),
-                list_depth=depth,
-                anchors=anchors,
-                links=run.links,
-                offsite_links_only=run.offsite >= len(raw.strip()) > 0,
+        else:
+            self.blocks.append(
+                Block(
+                    text=text,
+                    tag=tag,
+                    lines=lines,
+                    bold=self.bold_seen and not self.plain_seen,
+                    bold_prefix=normalise("".join(self.prefix)) if self.prefix else "",
+                    list_depth=depth,
+                    anchors=anchors,
+                    links=self.links,
+                    offsite_links_only=self.offsite >= len(raw.strip()) > 0,
+                )
             )
-        )
+        self._reset()
 
     def _is_boilerplate(self, text: str) -> bool:
-        if text.casefold() in self.profile.drop_lines:
+        if text.casefold() in self.drop_lines:
             return True
-        return any(pattern.fullmatch(text) for pattern in self.profile.drop_patterns)
+        return self.drop_pattern is not None and self.drop_pattern.fullmatch(text) is not None
 
     def visit(self, node: LexborNode, bold: bool, tag: str, depth: int) -> None:
         for child in node.iter(include_text=True):
             child_tag = child.tag
             if child_tag == "-text":
                 content = child.text_content
-                if content:
-                    self.run.add(content, bold)
+                if not content or (not self.parts and content.isspace()):
+                    continue
+                self.parts.append(content)
+                if bold:
+                    self.bold_seen = True
+                    if not self.plain_seen:
+                        self.prefix.append(content)
+                elif not self.plain_seen and not content.isspace():
+                    self.plain_seen = True
             elif child_tag in _BLOCK_TAGS:
                 self.flush(tag, depth)
                 anchor = child.id
@@ -151,7 +187,8 @@ class _Flattener:
                 self.visit(child, bold, child_tag, child_depth)
                 self.flush(child_tag, child_depth)
             elif child_tag == "br":
-                self.run.parts.append("\n")
+                if self.parts:
+                    self.parts.append("\n")
             elif child_tag == "a":
                 self._visit_link(child, bold, tag, depth)
             elif child_tag in _BOLD_TAGS:
@@ -163,15 +200,15 @@ class _Flattener:
         attrs = link.attributes
         name = attrs.get("name") or attrs.get("id")
         if name:
-            self.run.anchors.append(name)
+            self.anchors.append(name)
         href = attrs.get("href") or ""
-        before = sum(len(p) for p in self.run.parts)
+        before = len(self.parts)
         self.visit(link, bold, tag, depth)
         if href.startswith("#"):
             if len(href) > 1:
-                self.run.links.append(href[1:])
+                self.links.append(href[1:])
         elif href:
-            self.run.offsite += sum(len(p) for p in self.run.parts) - before
+            self.offsite += sum(len(p) for p in self.parts[before:])
 
 
 def flatten(root: LexborNode, profile: SiteProfile) -> list[Block]:

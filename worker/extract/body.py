@@ -70,20 +70,31 @@ class _BodyBuilder:
         self.toc = toc
         self.by_target = {item.target: item for item in toc if item.target}
         self.by_fold = {fold(item.heading): item for item in toc}
+        # Lengths of TOC headings: a line whose length is far from all of them cannot match one,
+        # which spares folding every paragraph.
+        self.toc_lengths = {
+            n for item in toc for n in range(len(item.heading) - 8, len(item.heading) + 9)
+        }
         self.has_answers_toc = any(item.part == "answers" for item in toc)
         self.sections: list[_Section] = []
         self.part: Part = "statements"
         self.seen_header = False
         self.warnings: list[str] = []
+        # Read once: whether each block is the answers header, and the label its first line has.
+        self.headers = [markers.is_answers_header(block.text) for block in blocks]
+        self.first_labels = [
+            markers.labels.read(block.lines[0], block.bold_prefix) if block.lines else None
+            for block in blocks
+        ]
         self.label_counts = self._count_labels()
         self.split_on_anchor, self.split_on_break = self._answers_split_rules()
         self.after_break = False
 
     def _count_labels(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
+        counts: Counter[str] = Counter(label.name for label in self.first_labels if label)
         for block in self.blocks:
-            for i, line in enumerate(block.lines):
-                label = self.markers.labels.read(line, block.bold_prefix if i == 0 else "")
+            for line in block.lines[1:]:
+                label = self.markers.labels.read(line, "")
                 if label is not None:
                     counts[label.name] += 1
         return counts
@@ -92,21 +103,24 @@ class _BodyBuilder:
         answers_targets = {
             item.target for item in self.toc if item.part == "answers" and item.target
         }
-        in_answers = False
-        anchors = breaks = False
-        for block in self.blocks:
-            if not in_answers:
-                in_answers = self.markers.is_answers_header(block.text)
-                continue
-            anchors = anchors or any(a in answers_targets for a in block.anchors)
-            breaks = breaks or block.tag == BREAK
+        if True not in self.headers:
+            return False, False
+        answers = self.blocks[self.headers.index(True) + 1 :]
+        anchors = any(a in answers_targets for block in answers for a in block.anchors)
+        breaks = any(block.tag == BREAK for block in answers)
         return anchors, breaks
 
-    def label(self, line: str, bold_prefix: str) -> Label | None:
-        label = self.markers.labels.read(line, bold_prefix)
+    def supported(self, label: Label | None) -> Label | None:
+        """A one-word plain label counts only when the same name labels another paragraph."""
         if label is not None and label.single_word and self.label_counts[label.name] < 2:
             return None
         return label
+
+    def toc_entry_for(self, text: str) -> TocItem | None:
+        """The TOC entry whose heading this line repeats (case, quotes and spacing aside)."""
+        if len(text) not in self.toc_lengths:
+            return None
+        return self.by_fold.get(fold(strip_numbering(text)))
 
     def toc_item_for(self, block: Block) -> TocItem | None:
         for anchor in block.anchors:
@@ -118,7 +132,7 @@ class _BodyBuilder:
     def is_heading(self, block: Block, label: Label | None) -> bool:
         if label is not None or len(block.text) > _MAX_HEADING_CHARS:
             return False
-        if block.is_heading_tag or fold(strip_numbering(block.text)) in self.by_fold:
+        if block.is_heading_tag or self.toc_entry_for(block.text) is not None:
             return True
         if block.bold:
             return not (block.text.endswith(".") and len(block.text.split()) > _SENTENCE_WORDS)
@@ -137,26 +151,25 @@ class _BodyBuilder:
             return self.start(None, None)
         return self.sections[-1]
 
-    def add(self, block: Block) -> None:
+    def add(self, index: int) -> None:
+        block = self.blocks[index]
         if block.tag == BREAK:
             self.after_break = True
             return
         after_break, self.after_break = self.after_break, False
-        if self.markers.is_answers_header(block.text):
+        if self.headers[index]:
             self.part = "answers"
             self.seen_header = True
             self.start(None, None)
             return
         if self.part == "statements" and not self.has_answers_toc and not self.seen_header:
             self._maybe_switch_to_answers(block)
-        first_label = (
-            self.label(block.lines[0], block.bold_prefix) if self.part == "answers" else None
-        )
+        first_label = self.supported(self.first_labels[index]) if self.part == "answers" else None
         item = self.toc_item_for(block)
         if self.is_heading(block, first_label):
             self.start(
                 strip_numbering(block.text) if block.tag == "li" else block.text,
-                item or self.by_fold.get(fold(block.text)),
+                item or self.toc_entry_for(block.text),
             )
             return
         if self.part == "statements":
@@ -183,7 +196,7 @@ class _BodyBuilder:
         if self._starts_exchange(section, item, label, after_break):
             section = self.start(None, item)
         for i, line in enumerate(block.lines):
-            line_label = label if i == 0 else self.label(line, "")
+            line_label = label if i == 0 else self.supported(self.markers.labels.read(line, ""))
             if line_label is not None:
                 turn = _Turn(line_label.role, line_label.speaker)
                 section.turns.append(turn)
@@ -217,8 +230,8 @@ class _BodyBuilder:
 
 def build_body(blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> Body:
     builder = _BodyBuilder(blocks, toc, markers)
-    for block in blocks:
-        builder.add(block)
+    for index in range(len(blocks)):
+        builder.add(index)
     sections = [
         s for s in builder.sections if not (s.empty and s.heading is None and s.toc_item is None)
     ]

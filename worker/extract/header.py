@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.blocks import BREAK, Block
 from worker.extract.dates import (
@@ -30,7 +30,44 @@ _DOCUMENT_NUMBER = re.compile(r"^\d{1,5}-[0-3]\d-[01]\d-(?:19|20)\d\d$")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 _NAME_STOPWORDS = frozenset(
-    ["foreign", "ministry", "affairs", "department", "spokesperson", "spokeswoman", "spokesman", "director", "deputy", "minister", "information", "press", "official", "representative", "russia", "russian", "federation", "the", "of", "and", "by", "with", "briefing", "мид", "россии", "министерства", "иностранных", "дел", "официального", "представителя", "брифинг", "департамента", "информации", "печати", "заместителя", "директора"]
+    [
+        "foreign",
+        "ministry",
+        "affairs",
+        "department",
+        "spokesperson",
+        "spokeswoman",
+        "spokesman",
+        "director",
+        "deputy",
+        "minister",
+        "information",
+        "press",
+        "official",
+        "representative",
+        "russia",
+        "russian",
+        "federation",
+        "the",
+        "of",
+        "and",
+        "by",
+        "with",
+        "briefing",
+        "мид",
+        "россии",
+        "министерства",
+        "иностранных",
+        "дел",
+        "официального",
+        "представителя",
+        "брифинг",
+        "департамента",
+        "информации",
+        "печати",
+        "заместителя",
+        "директора",
+    ]
 )
 _NAME_TOKEN = re.compile(r"^(?:[A-ZА-ЯЁ]\.\s?){1,2}[A-ZА-ЯЁ][\w’'\-]+$|^[A-ZА-ЯЁ][\w’'\-]+$")
 _PLACE = re.compile(r"^[A-ZА-ЯЁ][\w’'.\-]*(?:\s+[\w’'.\-]+){0,3}$")
@@ -45,9 +82,12 @@ class Head:
     last_index: int  # the last block that belongs to the head (title, date line, number)
 
 
-def find_title(tree: LexborHTMLParser, blocks: list[Block], profile: SiteProfile) -> str | None:
+def find_title(
+    tree: LexborHTMLParser, root: LexborNode, blocks: list[Block], profile: SiteProfile
+) -> str | None:
+    """The printed title inside the content root, else the page's own `<title>`."""
     for selector in profile.title:
-        node = tree.css_first(selector)
+        node = root.css_first(selector)
         if node is not None:
             text = normalise(node.text(deep=True, separator=" "))
             if text:
@@ -76,20 +116,18 @@ def _page_title(tree: LexborHTMLParser) -> str | None:
     return re.split(r"\s+[|–—-]\s+(?=[^|–—-]+$)", text)[0] if text else None
 
 
-def read_head(
-    blocks: list[Block], title: str, profile: SiteProfile, tree: LexborHTMLParser
-) -> Head:
+def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: LexborNode) -> Head:
     title_index = next((i for i, b in enumerate(blocks) if b.text == title), None)
     anchor = title_index if title_index is not None else 0
     window = range(
         max(0, anchor - _HEAD_WINDOW_BEFORE), min(len(blocks), anchor + _HEAD_WINDOW_AFTER + 1)
     )
     last = anchor
-    date_text = _selected_text(tree, profile.date)
+    date_text = _selected_text(root, profile.date)
     found, date_index = _date_from_blocks(blocks, window, title_index, profile, date_text)
     if date_index is not None:
         last = max(last, date_index)
-    number = _selected_text(tree, profile.document_number)
+    number = _selected_text(root, profile.document_number)
     number_index = None
     if number is None or not _DOCUMENT_NUMBER.match(number):
         number = None
@@ -110,9 +148,9 @@ def read_head(
     )
 
 
-def _selected_text(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
+def _selected_text(root: LexborNode, selectors: tuple[str, ...]) -> str | None:
     for selector in selectors:
-        node = tree.css_first(selector)
+        node = root.css_first(selector)
         if node is not None:
             text = normalise(node.text(deep=True, separator=" "))
             if text:

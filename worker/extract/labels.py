@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from worker.record import Role
 
+_MAX_LABEL_CHARS = 90  # the colon of a label comes within this many characters
 _LABEL = re.compile(r"^(?P<name>[^:\n]{1,80}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
 _WITH_OUTLET = re.compile(r"^(?P<word>.+?)\s*\((?P<who>[^()]{1,80})\)$")
 _UPPER = r"A-ZÀ-ÖØ-ÞА-ЯЁ"
@@ -42,6 +43,8 @@ class LabelReader:
         self.question_words = frozenset(word.casefold() for word in question_words)
 
     def read(self, text: str, bold_prefix: str) -> Label | None:
+        if ":" not in text[:_MAX_LABEL_CHARS]:
+            return None
         match = _LABEL.match(text)
         if match is None:
             return None

@@ -6,6 +6,8 @@ pipeline logs a failure and retries later instead of storing a version of the wr
 
 from __future__ import annotations
 
+from selectolax.lexbor import LexborNode
+
 from worker.errors import ExtractError
 from worker.profiles import SiteProfile
 
@@ -20,13 +22,14 @@ def refuse_empty(text: str, source: str | None) -> None:
         raise ExtractError("empty", source, "the page has no content")
 
 
-def refuse_challenge(visible_text: str, profile: SiteProfile, source: str | None) -> None:
-    if len(visible_text) > _CHALLENGE_MAX_TEXT:
+def refuse_challenge(html: str, body: LexborNode, profile: SiteProfile, source: str | None) -> None:
+    """A small page that shows a challenge marker; the raw HTML is searched first, as it is cheap."""
+    markers = [m for m in profile.challenge_markers if m in html]
+    if not markers:
         return
-    folded = visible_text.casefold()
-    for marker in profile.challenge_markers:
-        if marker.casefold() in folded:
-            raise ExtractError("challenge", source, f"anti-bot page ({marker!r})")
+    visible = body.text(strip=True)
+    if len(visible) <= _CHALLENGE_MAX_TEXT:
+        raise ExtractError("challenge", source, f"anti-bot page ({markers[0]!r})")
 
 
 def refuse_not_found(
@@ -40,6 +43,7 @@ def refuse_not_found(
     for marker in profile.not_found_markers:
         if folded == marker.casefold() or folded.startswith(marker.casefold()):
             raise ExtractError("not-a-briefing", source, f"error page ({title!r})")
+    return title
 
 
 def refuse_thin(body_chars: int, source: str | None) -> None:

@@ -16,6 +16,29 @@ import unicodedata
 # The charsets republishers were seen to misread UTF-8 with, most likely first.
 _MOJIBAKE_CODECS = ("mac_latin2", "cp1252", "mac_roman")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+
+
+def _suspect_pattern() -> re.Pattern[str]:
+    """Characters that stand for a UTF-8 lead byte followed by one for a continuation byte.
+
+    Only text with such a pair can hold mojibake; checking for it first keeps the repair off
+    the hot path for correct text (Cyrillic, curly quotes, accented names).
+    """
+
+    def chars(first: int, last: int) -> set[str]:
+        return {
+            bytes([byte]).decode(codec, errors="ignore")
+            for codec in _MOJIBAKE_CODECS
+            for byte in range(first, last + 1)
+        } - {""}
+
+    leads, continuations = chars(0xC2, 0xF4), chars(0x80, 0xBF)
+    lead_class = "".join(re.escape(c) for c in sorted(leads))
+    continuation_class = "".join(re.escape(c) for c in sorted(continuations))
+    return re.compile(f"[{lead_class}][{continuation_class}]")
+
+
+_SUSPECT = _suspect_pattern()
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -31,7 +54,7 @@ def normalise(text: str) -> str:
 
 
 def repair_mojibake(text: str) -> str:
-    if not _NON_ASCII_RUN.search(text):
+    if not _SUSPECT.search(text):
         return text
     return _NON_ASCII_RUN.sub(_repair_run, text)
 

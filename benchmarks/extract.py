@@ -1,0 +1,99 @@
+"""Extract speed over the fixture pages, beside the bare lexbor parse and trafilatura.
+
+Run: `python benchmarks/extract.py` (needs the `bench` extra for trafilatura). All three are
+measured in this run on the same pages, so the printed ratios do not depend on the machine.
+Targets (issue 2): extract ≤ 5× the bare parse, and ≥ 5× faster than `trafilatura.extract`
+(medians over the pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser
+
+from worker.extract import extract
+from worker.page import Page
+from worker.profiles import load_profiles
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+
+
+def _time(function: Callable[[], object], repeats: int) -> list[float]:
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _p95(samples: list[float]) -> float:
+    return sorted(samples)[int(len(samples) * 0.95) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=200, help="timed runs per page and method")
+    parser.add_argument(
+        "--no-trafilatura", action="store_true", help="skip the trafilatura reference"
+    )
+    args = parser.parse_args()
+    profiles = load_profiles()
+    index = json.loads((FIXTURES / "index.json").read_text(encoding="utf-8"))
+    entries = [e for e in index if e["kind"] == "page"]
+    traf: Callable[[str], object] | None = None
+    if not args.no_trafilatura:
+        import trafilatura
+
+        traf = trafilatura.extract
+    rows = []
+    print(
+        f"{'page':42} {'lexbor ms':>10} {'extract ms':>11} {'ratio':>6} {'trafilatura ms':>15} {'speed-up':>9}"
+    )
+    for entry in entries:
+        body = (FIXTURES / entry["path"]).read_bytes()
+        page = Page.from_bytes(
+            body, url=entry["url"], headers={"content-type": entry["content_type"]}
+        )
+        profile = profiles.for_url(entry["url"])
+        extract(page, profile)  # warm caches (compiled patterns, profile markers)
+        bare = _time(partial(LexborHTMLParser, page.text), args.repeats)
+        full = _time(partial(extract, page, profile), args.repeats)
+        reference = _time(partial(traf, page.text), max(5, args.repeats // 20)) if traf else []
+        row = {
+            "page": entry["name"],
+            "bare": statistics.median(bare),
+            "extract": statistics.median(full),
+            "extract_p95": _p95(full),
+            "trafilatura": statistics.median(reference) if reference else None,
+        }
+        rows.append(row)
+        speedup = f"{row['trafilatura'] / row['extract']:8.1f}x" if reference else "       -"
+        traf_ms = f"{row['trafilatura'] * 1000:15.2f}" if reference else f"{'-':>15}"
+        print(
+            f"{entry['name']:42} {row['bare'] * 1000:10.3f} {row['extract'] * 1000:11.3f} "
+            f"{row['extract'] / row['bare']:5.1f}x {traf_ms} {speedup}"
+        )
+    ratios = [r["extract"] / r["bare"] for r in rows]
+    print()
+    print(
+        f"extract per page: median {statistics.median([r['extract'] for r in rows]) * 1000:.3f} ms, "
+        f"p95 {_p95([r['extract_p95'] for r in rows]) * 1000:.3f} ms"
+    )
+    print(f"extract / bare lexbor parse: median {statistics.median(ratios):.2f}x (target ≤ 5x)")
+    if traf:
+        speedups = [r["trafilatura"] / r["extract"] for r in rows if r["trafilatura"]]
+        print(
+            f"trafilatura / extract: median {statistics.median(speedups):.1f}x faster (target ≥ 5x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
