@@ -1,0 +1,222 @@
+"""`Fetcher`: robots.txt, allowed hosts, pacing, retries and redirects around `get_once`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
+
+import httpx
+
+from worker.config import Politeness
+from worker.errors import (
+    DeadlineExceeded,
+    HostNotAllowed,
+    HTTPStatusError,
+    RobotsDisallowed,
+    TransportError,
+)
+from worker.fetch.pacing import HostPacer
+from worker.fetch.retry import with_retries
+from worker.fetch.robots import (
+    ALLOW_ALL,
+    ROBOTS_MAX_BYTES,
+    ROBOTS_MAX_REDIRECTS,
+    RobotsCache,
+    RobotsPolicy,
+    policy_for,
+)
+from worker.fetch.transfer import Hop, Limits, Response, Transient, get_once, require_html
+from worker.page import Page
+
+MAX_REDIRECTS = 10
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class Fetcher:
+    """Fetches pages politely; safe to share between threads. See `worker.fetch` for guarantees."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        politeness: Politeness,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._politeness = politeness
+        self._sleep = sleep
+        self._clock = clock
+        self._pacer = HostPacer(politeness.min_interval, sleep, clock)
+        self._robots = RobotsCache(clock)
+        self._page_limits = Limits(politeness.deadline, politeness.timeout, politeness.max_bytes)
+        self._robots_limits = Limits(
+            politeness.deadline, politeness.timeout, ROBOTS_MAX_BYTES, truncate=True
+        )
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        allowed_hosts: Collection[str] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """GET `url`, following redirects, and return the final page (status 2xx or 304).
+
+        `allowed_hosts` (exact host names, case-insensitive; None: any host) bounds the URL and
+        every redirect. `etag` and `last_modified` make the request conditional.
+        """
+        allowed = _host_set(allowed_hosts)
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        hop = Hop(origin=url, url=url)
+        for _ in range(MAX_REDIRECTS + 1):
+            self._admit(hop, allowed)
+            response = self._get(hop, headers, self._page_limits, html_only=True)
+            target = _redirect_target(hop, response)
+            if target is None:
+                return _page(hop, response)
+            hop = Hop(origin=url, url=target)
+        raise HTTPStatusError(
+            url, response.status, hop.detail(f"more than {MAX_REDIRECTS} redirects")
+        )
+
+    def _admit(self, hop: Hop, allowed: frozenset[str] | None) -> None:
+        """Refuse a URL outside the allowed hosts or forbidden by its robots.txt."""
+        host = _host(hop)
+        if allowed is not None and host not in allowed:
+            hosts = ", ".join(sorted(allowed)) or "none"
+            raise HostNotAllowed(
+                hop.origin, hop.detail(f"host {host} is not one of the allowed hosts ({hosts})")
+            )
+        if not self._politeness.respect_robots:
+            return
+        origin = _origin(hop.url)
+        policy = self._robots.get(origin, lambda: self._load_robots(hop, origin, allowed))
+        if policy.unreachable is not None:
+            raise RobotsDisallowed(
+                hop.origin,
+                hop.detail(f"robots.txt unreachable, disallowed for now: {policy.unreachable}"),
+            )
+        user_agent = self._politeness.user_agent
+        if not policy.allows(hop.url, user_agent):
+            raise RobotsDisallowed(hop.origin, hop.detail("disallowed by robots.txt"))
+        self._pacer.set_crawl_delay(host, policy.crawl_delay(user_agent))
+
+    def _load_robots(self, hop: Hop, origin: str, allowed: frozenset[str] | None) -> RobotsPolicy:
+        robots = Hop(origin=hop.origin, url=f"{origin}/robots.txt")
+        home = _host(robots)
+        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            try:
+                response = self._get(robots, {}, self._robots_limits, html_only=False)
+                target = _redirect_target(robots, response)
+            except (HTTPStatusError, TransportError, DeadlineExceeded) as error:
+                # A broken redirect is a robots.txt that is missing, not one that is unreachable.
+                if isinstance(error, HTTPStatusError) and error.status in REDIRECT_STATUSES:
+                    return ALLOW_ALL
+                return RobotsPolicy(unreachable=error.detail)
+            if target is None:
+                return policy_for(response.status, response.body)
+            robots = Hop(origin=hop.origin, url=target)
+            if not _http_url(target):
+                return ALLOW_ALL
+            host = _host(robots)
+            if host != home and allowed is not None and host not in allowed:
+                return ALLOW_ALL
+        return ALLOW_ALL
+
+    def _get(
+        self, hop: Hop, headers: dict[str, str], limits: Limits, *, html_only: bool
+    ) -> Response:
+        """One request with retries; raises `HTTPStatusError`/`TransportError` when they run out."""
+        check = require_html if html_only else None
+        host = _host(hop)
+
+        def attempt() -> Response:
+            self._pacer.wait(host)
+            try:
+                return get_once(self._client, hop, headers, limits, self._clock, check)
+            except Transient as transient:
+                self._refuse_long_wait(hop, transient)
+                raise
+
+        attempts = self._politeness.retries + 1
+        try:
+            return with_retries(attempt, self._politeness.retries, self._sleep)
+        except Transient as transient:
+            after = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
+            if transient.status is not None:
+                raise HTTPStatusError(
+                    hop.origin, transient.status, hop.detail(f"{transient.reason} {after}")
+                ) from None
+            raise TransportError(hop.origin, hop.detail(f"{transient.reason} {after}")) from None
+
+    def _refuse_long_wait(self, hop: Hop, transient: Transient) -> None:
+        limit = self._politeness.max_retry_after
+        if transient.status is not None and (transient.retry_after or 0.0) > limit:
+            raise HTTPStatusError(
+                hop.origin,
+                transient.status,
+                hop.detail(
+                    f"{transient.reason} with Retry-After {transient.retry_after:g} s,"
+                    f" longer than max_retry_after {limit:g} s"
+                ),
+            )
+
+
+def _page(hop: Hop, response: Response) -> Page:
+    if response.status == 304 or 200 <= response.status < 300:
+        return Page.from_bytes(
+            response.body,
+            url=hop.url,
+            headers=response.headers,
+            status=response.status,
+            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+    raise HTTPStatusError(hop.origin, response.status, hop.detail(f"HTTP {response.status}"))
+
+
+def _redirect_target(hop: Hop, response: Response) -> str | None:
+    """The absolute URL a redirect points to; None for any other status."""
+    if response.status not in REDIRECT_STATUSES:
+        return None
+    location = response.headers.get("location", "").strip()
+    try:
+        if location:
+            return str(httpx.URL(hop.url).join(location))
+    except httpx.InvalidURL:
+        pass
+    raise HTTPStatusError(
+        hop.origin, response.status, hop.detail(f"HTTP {response.status} without a usable Location")
+    )
+
+
+def _host_set(hosts: Collection[str] | None) -> frozenset[str] | None:
+    if hosts is None:
+        return None
+    return frozenset(h.strip().lower().rstrip(".") for h in hosts)
+
+
+def _http_url(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
+
+
+def _host(hop: Hop) -> str:
+    """The lower-case host name of `hop.url`; `HostNotAllowed` for anything but http(s)."""
+    if not _http_url(hop.url):
+        raise HostNotAllowed(hop.origin, hop.detail("not an http(s) URL with a host"))
+    return httpx.URL(hop.url).host.lower().rstrip(".")
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"

@@ -1,0 +1,179 @@
+"""One GET attempt, streamed and bounded: a byte cap on the decoded body and a total deadline.
+
+httpx's timeouts bound each network operation, not the whole response, so a server that drips a
+byte at a time would never time out; the deadline is checked after the headers and after every
+chunk. Every network operation is also given at most the deadline, so one silent read cannot
+outlast it by more than the deadline itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from worker.errors import DeadlineExceeded, NotHTML, ResponseTooLarge, TransportError
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_SECONDS = re.compile(r"^\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """The URL requested now, and the URL the caller asked for, which every error names."""
+
+    origin: str
+    url: str
+
+    def detail(self, text: str) -> str:
+        return text if self.url == self.origin else f"{text} (at {self.url})"
+
+
+@dataclass(frozen=True)
+class Limits:
+    deadline: float  # seconds for the whole attempt, body included
+    timeout: float  # seconds for one network operation
+    max_bytes: int  # decoded body
+    truncate: bool = False  # keep the first `max_bytes` instead of refusing (robots.txt)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response whose body was read only for 2xx statuses; header names are lower-case."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Transient(Exception):
+    """A failure worth another attempt: connect error, timeout, broken connection, 5xx or 429.
+
+    Internal to the fetch stage; the fetcher turns the last one into a `FetchError`.
+    """
+
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a `Retry-After` value (delay-seconds or HTTP-date); None if unusable."""
+    if value is None:
+        return None
+    seconds = _SECONDS.match(value)
+    if seconds:
+        return float(seconds.group(1))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def require_html(hop: Hop, response: httpx.Response) -> None:
+    """Refuse a declared non-HTML type before its body is read; a missing type is allowed."""
+    declared = response.headers.get("content-type", "")
+    mime = declared.split(";", 1)[0].strip().lower()
+    if mime and mime not in HTML_TYPES:
+        raise NotHTML(hop.origin, hop.detail(f"Content-Type {mime} is not HTML"))
+
+
+def get_once(
+    client: httpx.Client,
+    hop: Hop,
+    headers: dict[str, str],
+    limits: Limits,
+    clock: Callable[[], float],
+    check: Callable[[Hop, httpx.Response], None] | None = None,
+) -> Response:
+    """One GET of `hop.url`. Raises `Transient` for what a retry may fix, `FetchError` otherwise."""
+    started = clock()
+    timeout = httpx.Timeout(min(limits.timeout, limits.deadline))
+    try:
+        with client.stream("GET", hop.url, headers=headers, timeout=timeout) as response:
+            _check_deadline(hop, limits, started, clock)
+            status = response.status_code
+            if status == 429 or status >= 500:
+                retry_after = parse_retry_after(
+                    response.headers.get("retry-after"), datetime.now(UTC)
+                )
+                raise Transient(f"HTTP {status}", status=status, retry_after=retry_after)
+            body = b""
+            if 200 <= status < 300:
+                if check is not None:
+                    check(hop, response)
+                body = _read_body(hop, response, limits, started, clock)
+            return Response(
+                url=hop.url,
+                status=status,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                body=body,
+            )
+    except httpx.TimeoutException as error:
+        # With the operation timeout capped by the deadline, one timed-out operation used it up.
+        if limits.deadline <= limits.timeout or clock() - started >= limits.deadline:
+            raise _deadline(hop, limits) from None
+        raise Transient(_reason("timed out", error)) from None
+    except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
+        raise Transient(_reason("connection failed", error)) from None
+    except httpx.DecodingError as error:
+        raise TransportError(hop.origin, hop.detail(_reason("cannot decode body", error))) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise TransportError(hop.origin, hop.detail(_reason("request failed", error))) from None
+
+
+def _read_body(
+    hop: Hop,
+    response: httpx.Response,
+    limits: Limits,
+    started: float,
+    clock: Callable[[], float],
+) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if not limits.truncate and declared.isdigit() and int(declared) > limits.max_bytes:
+        raise ResponseTooLarge(
+            hop.origin,
+            hop.detail(f"Content-Length {declared} is over the cap of {limits.max_bytes} bytes"),
+        )
+    chunks: list[bytes] = []
+    size = 0
+    # iter_bytes yields decoded bytes, so a gzip body that inflates past the cap is caught too.
+    for chunk in response.iter_bytes():
+        _check_deadline(hop, limits, started, clock)
+        size += len(chunk)
+        if size > limits.max_bytes:
+            if not limits.truncate:
+                raise ResponseTooLarge(
+                    hop.origin, hop.detail(f"body is over the cap of {limits.max_bytes} bytes")
+                )
+            chunks.append(chunk[: len(chunk) - (size - limits.max_bytes)])
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_deadline(hop: Hop, limits: Limits, started: float, clock: Callable[[], float]) -> None:
+    if clock() - started > limits.deadline:
+        raise _deadline(hop, limits)
+
+
+def _deadline(hop: Hop, limits: Limits) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        hop.origin, hop.detail(f"no complete response within the deadline of {limits.deadline:g} s")
+    )
+
+
+def _reason(what: str, error: Exception) -> str:
+    message = " ".join(str(error).split())
+    kind = type(error).__name__
+    return f"{what} ({kind}: {message})" if message else f"{what} ({kind})"
