@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -70,15 +69,23 @@ class SiteProfile:
     challenge_markers: tuple[str, ...]  # text of anti-bot interstitials
     not_found_markers: tuple[str, ...]  # titles of error pages served with 200
     listing: ListingRules | None = None
+    # Derived from `drop` and `drop_patterns` once, for the extract stage's hot path.
+    drop_selector: str = field(init=False, compare=False)  # the selectors needing CSS matching
+    drop_tags: frozenset[str] = field(init=False, compare=False)  # bare tag names, skipped in walks
+    drop_pattern: re.Pattern[str] | None = field(init=False, compare=False)  # all patterns as one
 
-    @property
-    def drop_selector(self) -> str:
-        return _joined_selector(self.drop)
-
-    @property
-    def drop_pattern(self) -> re.Pattern[str] | None:
-        """All `drop_patterns` as one pattern, so a line is matched once."""
-        return _joined_pattern(self.drop_patterns)
+    def __post_init__(self) -> None:
+        tags = frozenset(s for s in self.drop if _TAG_NAME.match(s))
+        selector = ", ".join(s for s in self.drop if s not in tags)
+        pattern = (
+            re.compile("|".join(f"(?:{p.pattern})" for p in self.drop_patterns), re.IGNORECASE)
+            if self.drop_patterns
+            else None
+        )
+        # A frozen dataclass sets its own derived fields through object.__setattr__.
+        object.__setattr__(self, "drop_tags", tags)
+        object.__setattr__(self, "drop_selector", selector)
+        object.__setattr__(self, "drop_pattern", pattern)
 
     def matches_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -114,16 +121,7 @@ class Profiles:
         return self.get(site) if site else self.for_url(url)
 
 
-@lru_cache(maxsize=64)
-def _joined_selector(selectors: tuple[str, ...]) -> str:
-    return ", ".join(selectors)
-
-
-@lru_cache(maxsize=64)
-def _joined_pattern(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
+_TAG_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 def default_sites_dir() -> Path:

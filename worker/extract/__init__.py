@@ -39,13 +39,13 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     tree = LexborHTMLParser(page.text)
     if tree.body is None:
         raise ExtractError("empty", source, "the page has no body")
-    refusals.refuse_challenge(page.text, tree.body, profile, source)
     html_lang = tree.root.attributes.get("lang") if tree.root is not None else None
     root = content_root(tree, profile)
     if root is None:
         raise ExtractError("empty", source, "the page has no body")
     clean(root, profile)
     blocks = flatten(root, profile)
+    refusals.refuse_challenge(blocks, tree.body, profile, source)
     if not blocks:
         raise ExtractError("empty", source, "no text after removing boilerplate")
     title = refusals.refuse_not_found(

@@ -19,45 +19,10 @@ from worker.profiles import SiteProfile
 BREAK = "break"
 
 _BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "table",
-        "tbody",
-        "thead",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "blockquote",
-        "dl",
-        "dt",
-        "dd",
-        "pre",
-        "center",
-        "figure",
-        "figcaption",
-        "hr",
-        "address",
-        "details",
-        "summary",
-        "body",
-        "html",
-    ]
+    "p div section article main li ul ol h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr td th "
+    "blockquote dl dt dd pre center figure figcaption hr address details summary body html".split()
 )
-_HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _BOLD_TAGS = frozenset(("b", "strong"))
 _LIST_TAGS = frozenset(("ul", "ol"))
 # Boilerplate lines are short; longer text is never compared with them.
@@ -84,7 +49,12 @@ class Block:
 
 
 def clean(root: LexborNode, profile: SiteProfile) -> None:
-    """Remove the profile's and the generic boilerplate elements under `root`, in place."""
+    """Remove the boilerplate elements that need a selector (by class, id or attribute).
+
+    Boilerplate named by its tag alone (`nav`, `script`, ...) is skipped by the walk in
+    `flatten` instead: a set lookup per element is cheaper than matching one more selector
+    against every element.
+    """
     if profile.drop_selector:
         for node in root.css(profile.drop_selector):
             node.decompose()
@@ -98,17 +68,27 @@ def content_root(tree: LexborHTMLParser, profile: SiteProfile) -> LexborNode | N
     return tree.body
 
 
+def in_dropped_tag(node: LexborNode, root: LexborNode, profile: SiteProfile) -> bool:
+    """Whether `node` sits inside an element the walk skips (a `header` holding a site name)."""
+    drop_tags = profile.drop_tags
+    current: LexborNode | None = node
+    while current is not None and current.mem_id != root.mem_id:
+        if current.tag in drop_tags:
+            return True
+        current = current.parent
+    return False
+
+
 class _Flattener:
     """One walk over the content root; inline content accumulates in `parts` until a boundary."""
 
     def __init__(self, profile: SiteProfile) -> None:
         self.drop_lines = profile.drop_lines
         self.drop_pattern = profile.drop_pattern
+        self.skip_tags = profile.drop_tags
         self.blocks: list[Block] = []
         self.pending_anchors: list[str] = []
-        self._reset()
-
-    def _reset(self) -> None:
+        # The current run; `parts` is cleared in place, never replaced.
         self.parts: list[str] = []
         self.prefix: list[str] = []  # bold text before the first plain text
         self.plain_seen = False
@@ -118,46 +98,50 @@ class _Flattener:
         self.offsite = 0  # characters inside links to other pages
 
     def flush(self, tag: str, depth: int) -> None:
-        if not self.parts:
-            if self.anchors:
-                # An anchor with no text of its own marks the block that follows it.
-                self.pending_anchors.extend(self.anchors)
-                self.anchors = []
+        parts = self.parts
+        if not parts:
+            # An anchor with no text of its own marks the block that follows it.
+            self.pending_anchors.extend(self.anchors)
+            self.anchors = []
             return
-        raw = "".join(self.parts)
+        raw = "".join(parts)
         if "\n" not in raw:
             line = normalise(raw)
             lines = [line] if line else []
         else:
-            lines = [
-                line
-                for line in map(normalise, raw.split("\n\n" if tag in _PARAGRAPH_TAGS else "\n"))
-                if line
-            ]
+            separator = "\n\n" if tag in _PARAGRAPH_TAGS else "\n"
+            lines = [line for line in map(normalise, raw.split(separator)) if line]
         anchors = self.pending_anchors + self.anchors if self.pending_anchors else self.anchors
-        if not lines:
+        if lines:
+            self.pending_anchors = []
+            self._emit(lines, raw, tag, depth, anchors)
+        else:
             self.pending_anchors = anchors
-            self._reset()
-            return
-        self.pending_anchors = []
+        parts.clear()
+        self.prefix = []
+        self.plain_seen = self.bold_seen = False
+        self.anchors = []
+        self.links = []
+        self.offsite = 0
+
+    def _emit(self, lines: list[str], raw: str, tag: str, depth: int, anchors: list[str]) -> None:
         text = lines[0] if len(lines) == 1 else " ".join(lines)
         if len(text) <= _MAX_BOILERPLATE_CHARS and self._is_boilerplate(text):
-            self.blocks.append(Block(text=text, tag=BREAK, lines=[]))
-        else:
-            self.blocks.append(
-                Block(
-                    text=text,
-                    tag=tag,
-                    lines=lines,
-                    bold=self.bold_seen and not self.plain_seen,
-                    bold_prefix=normalise("".join(self.prefix)) if self.prefix else "",
-                    list_depth=depth,
-                    anchors=anchors,
-                    links=self.links,
-                    offsite_links_only=self.offsite >= len(raw.strip()) > 0,
-                )
+            self.blocks.append(Block(text, BREAK, []))
+            return
+        self.blocks.append(
+            Block(
+                text,
+                tag,
+                lines,
+                self.bold_seen and not self.plain_seen,
+                normalise("".join(self.prefix)) if self.prefix else "",
+                depth,
+                anchors,
+                self.links,
+                self.offsite > 0 and self.offsite >= len(raw.strip()),
             )
-        self._reset()
+        )
 
     def _is_boilerplate(self, text: str) -> bool:
         if text.casefold() in self.drop_lines:
@@ -165,13 +149,14 @@ class _Flattener:
         return self.drop_pattern is not None and self.drop_pattern.fullmatch(text) is not None
 
     def visit(self, node: LexborNode, bold: bool, tag: str, depth: int) -> None:
+        parts = self.parts
         for child in node.iter(include_text=True):
             child_tag = child.tag
             if child_tag == "-text":
                 content = child.text_content
-                if not content or (not self.parts and content.isspace()):
+                if not content or (not parts and content.isspace()):
                     continue
-                self.parts.append(content)
+                parts.append(content)
                 if bold:
                     self.bold_seen = True
                     if not self.plain_seen:
@@ -179,21 +164,36 @@ class _Flattener:
                 elif not self.plain_seen and not content.isspace():
                     self.plain_seen = True
             elif child_tag in _BLOCK_TAGS:
-                self.flush(tag, depth)
+                if child_tag in self.skip_tags:
+                    continue
+                if parts or self.anchors:
+                    self.flush(tag, depth)
                 anchor = child.id
                 if anchor:
                     self.pending_anchors.append(anchor)
                 child_depth = depth + 1 if child_tag in _LIST_TAGS else depth
-                self.visit(child, bold, child_tag, child_depth)
-                self.flush(child_tag, child_depth)
+                only = child.child
+                if only is not None and only.next is None and only.tag == "-text":
+                    # The commonest paragraph holds one text node: no walk needed.
+                    content = only.text_content
+                    if content and not content.isspace():
+                        parts.append(content)
+                        self.bold_seen = bold
+                        self.plain_seen = not bold
+                        if bold:
+                            self.prefix.append(content)
+                else:
+                    self.visit(child, bold, child_tag, child_depth)
+                if parts or self.anchors:
+                    self.flush(child_tag, child_depth)
             elif child_tag == "br":
-                if self.parts:
-                    self.parts.append("\n")
+                if parts:
+                    parts.append("\n")
             elif child_tag == "a":
                 self._visit_link(child, bold, tag, depth)
             elif child_tag in _BOLD_TAGS:
                 self.visit(child, True, tag, depth)
-            elif child_tag is not None and child_tag[0] != "-":
+            elif child_tag is not None and child_tag[0] != "-" and child_tag not in self.skip_tags:
                 self.visit(child, bold, tag, depth)
 
     def _visit_link(self, link: LexborNode, bold: bool, tag: str, depth: int) -> None:

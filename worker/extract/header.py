@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.blocks import BREAK, Block
+from worker.extract.blocks import BREAK, Block, in_dropped_tag
 from worker.extract.dates import (
     FoundDate,
     find_trailing_date,
@@ -27,8 +27,8 @@ from worker.profiles import SiteProfile
 _HEAD_WINDOW_BEFORE = 3
 _HEAD_WINDOW_AFTER = 4
 _DOCUMENT_NUMBER = re.compile(r"^\d{1,5}-[0-3]\d-[01]\d-(?:19|20)\d\d$")
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]+")
+_LATIN = re.compile(r"[A-Za-z]+")
 _NAME_STOPWORDS = frozenset(
     [
         "foreign",
@@ -87,8 +87,9 @@ def find_title(
 ) -> str | None:
     """The printed title inside the content root, else the page's own `<title>`."""
     for selector in profile.title:
-        node = root.css_first(selector)
-        if node is not None:
+        for node in root.css(selector):
+            if in_dropped_tag(node, root, profile):
+                continue
             text = normalise(node.text(deep=True, separator=" "))
             if text:
                 return text
@@ -242,7 +243,10 @@ def _name_in(segment: str) -> str | None:
 
 
 def detect_language(html_lang: str | None, sample: str, profile: SiteProfile) -> str:
-    """Cyrillic text is Russian whatever the markup says; otherwise trust the page, then the site."""
+    """Cyrillic text is Russian whatever the markup says; otherwise trust the page, then the site.
+
+    Words are counted, not letters: the sample is a title and a few paragraphs.
+    """
     cyrillic = len(_CYRILLIC.findall(sample))
     latin = len(_LATIN.findall(sample))
     if cyrillic > latin:

@@ -15,17 +15,22 @@ from worker.extract.labels import LabelReader
 from worker.profiles import SiteProfile
 
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|[IVXLC]{1,6}\.|[•·▪■◦*–—-])\s*(?=\S)")
+_MAX_HEADER_CHARS = 120
 _TRAILING = re.compile(r"[\s:.;–—-]+$")
 
 
 @dataclass(frozen=True)
 class Markers:
     answers_header: re.Pattern[str]
+    header_keywords: tuple[str, ...]  # a header holds one of these; most lines hold none
     toc_title: re.Pattern[str]
     labels: LabelReader
 
     def is_answers_header(self, text: str) -> bool:
-        if len(text) > 120:
+        if len(text) > _MAX_HEADER_CHARS:
+            return False
+        folded = text.casefold()
+        if not any(keyword in folded for keyword in self.header_keywords):
             return False
         return self.answers_header.fullmatch(_TRAILING.sub("", strip_numbering(text))) is not None
 
@@ -46,8 +51,16 @@ def has_numbering(text: str) -> bool:
 def markers_for(profile: SiteProfile) -> Markers:
     return Markers(
         answers_header=_phrases(profile.answers_headers),
+        header_keywords=_keywords(profile.answers_headers),
         toc_title=_phrases(profile.toc_titles),
         labels=LabelReader(profile.question_words),
+    )
+
+
+def _keywords(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """The start of each phrase's longest word ("questions" → "quest"), for a cheap first test."""
+    return tuple(
+        {max(phrase.casefold().split(), key=len)[:5] for phrase in phrases if phrase.strip()}
     )
 
 

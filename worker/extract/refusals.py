@@ -9,9 +9,11 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from worker.errors import ExtractError
+from worker.extract.blocks import Block
 from worker.profiles import SiteProfile
 
 # A challenge page is small; a real briefing that quotes such a phrase is not.
+_CHALLENGE_BLOCKS = 12
 _CHALLENGE_MAX_TEXT = 3000
 # Less text than this is no briefing (a one-paragraph statement still has more).
 _MIN_BODY_CHARS = 80
@@ -22,14 +24,21 @@ def refuse_empty(text: str, source: str | None) -> None:
         raise ExtractError("empty", source, "the page has no content")
 
 
-def refuse_challenge(html: str, body: LexborNode, profile: SiteProfile, source: str | None) -> None:
-    """A small page that shows a challenge marker; the raw HTML is searched first, as it is cheap."""
-    markers = [m for m in profile.challenge_markers if m in html]
-    if not markers:
-        return
-    visible = body.text(strip=True)
-    if len(visible) <= _CHALLENGE_MAX_TEXT:
-        raise ExtractError("challenge", source, f"anti-bot page ({markers[0]!r})")
+def refuse_challenge(
+    blocks: list[Block], body: LexborNode, profile: SiteProfile, source: str | None
+) -> None:
+    """A page whose first lines show an anti-bot marker and that has little text besides.
+
+    Only the first blocks are searched (the interstitial's message opens its page); when boilerplate
+    removal left no blocks at all, the page's whole visible text is.
+    """
+    opening = (
+        " ".join(block.text for block in blocks[:_CHALLENGE_BLOCKS]) if blocks else body.text()
+    )
+    folded = opening.casefold()
+    found = [marker for marker in profile.challenge_markers if marker.casefold() in folded]
+    if found and sum(len(block.text) for block in blocks) <= _CHALLENGE_MAX_TEXT:
+        raise ExtractError("challenge", source, f"anti-bot page ({found[0]!r})")
 
 
 def refuse_not_found(

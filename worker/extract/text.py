@@ -46,11 +46,35 @@ _UTF8_SEQUENCE = re.compile(
 
 def normalise(text: str) -> str:
     """Collapse whitespace (no-break spaces included), trim, repair mojibake, NFC."""
-    text = " ".join(text.split())
-    if text.isascii():
+    ascii_only = text.isascii()
+    text = " ".join(text.split()) if _needs_collapse(text, ascii_only) else text.strip()
+    if ascii_only:
         return text
     text = repair_mojibake(text)
     return unicodedata.normalize("NFC", text)
+
+
+# Whitespace other than the single space that `str.split` splits on: a line free of all of them
+# needs no collapsing, which spares splitting long paragraphs into words and joining them again.
+# Single characters are found by `in` (a memchr); the non-ASCII ones only matter in non-ASCII text.
+_UNICODE_SPACES = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _needs_collapse(text: str, ascii_only: bool) -> bool:
+    if (
+        "  " in text
+        or "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "\x0c" in text
+        or "\x0b" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x1f" in text
+    ):
+        return True
+    return not ascii_only and _UNICODE_SPACES.search(text) is not None
 
 
 def repair_mojibake(text: str) -> str:
