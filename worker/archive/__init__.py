@@ -1,0 +1,117 @@
+"""Stage 4, the archive: every distinct version of every briefing, in one SQLite file.
+
+    db.py          `Archive`: one connection, PRAGMAs, migrations, `write()` (BEGIN IMMEDIATE)
+    migrations.py  the schema, numbered by `PRAGMA user_version`
+    store.py       one page's outcome in one transaction (`store_page`, `store_failure`, …)
+    versions.py    documents and the identity gate that decides a new version
+    captures.py    raw bytes, zstd-compressed and content-addressed
+    passages.py    a record cut into the rows full-text search indexes
+    fetchlog.py    one `fetches` row per attempt
+    recheck.py     when known documents are fetched again; which URLs are known
+    reparse.py     replaying stored captures through today's parser
+    state.py       runs, source health and backoff, backfill progress
+    queries.py     documents, versions and copies as users name them
+    search.py      FTS5 search with safely quoted user queries
+    export.py      streaming records and passages out
+    status.py      counts, size, recent errors, sources
+    changes.py     what changed between two versions
+    models.py      the frozen dataclasses all of these hand out
+"""
+
+from worker.archive.db import Archive
+from worker.archive.models import (
+    ArchiveStatus,
+    BackfillState,
+    ChangeSummary,
+    DocumentInfo,
+    RecentError,
+    ReparseCandidate,
+    RunCounts,
+    RunInfo,
+    SearchHit,
+    SourceState,
+    SourceStatus,
+    StoredVersion,
+    StoreResult,
+    Validators,
+    VersionInfo,
+)
+from worker.archive.queries import (
+    export_passages,
+    export_records,
+    get_version,
+    list_versions,
+    other_copies,
+    resolve_document,
+    search,
+    status_summary,
+)
+from worker.archive.store import (
+    due_for_recheck,
+    finish_run,
+    get_backfill,
+    iter_reparse_candidates,
+    known_urls,
+    mark_failure_reported,
+    next_check_time,
+    record_source_failure,
+    record_source_success,
+    save_backfill,
+    schedule_next_check,
+    source_state,
+    start_run,
+    store_failure,
+    store_gone,
+    store_not_modified,
+    store_page,
+    store_reparse,
+    validators_for,
+)
+from worker.archive.urls import canonical_url
+
+__all__ = [
+    "Archive",
+    "ArchiveStatus",
+    "BackfillState",
+    "ChangeSummary",
+    "DocumentInfo",
+    "RecentError",
+    "ReparseCandidate",
+    "RunCounts",
+    "RunInfo",
+    "SearchHit",
+    "SourceState",
+    "SourceStatus",
+    "StoreResult",
+    "StoredVersion",
+    "Validators",
+    "VersionInfo",
+    "canonical_url",
+    "due_for_recheck",
+    "export_passages",
+    "export_records",
+    "finish_run",
+    "get_backfill",
+    "get_version",
+    "iter_reparse_candidates",
+    "known_urls",
+    "list_versions",
+    "mark_failure_reported",
+    "next_check_time",
+    "other_copies",
+    "record_source_failure",
+    "record_source_success",
+    "resolve_document",
+    "save_backfill",
+    "schedule_next_check",
+    "search",
+    "source_state",
+    "start_run",
+    "status_summary",
+    "store_failure",
+    "store_gone",
+    "store_not_modified",
+    "store_page",
+    "store_reparse",
+    "validators_for",
+]

@@ -1,0 +1,552 @@
+"""The archive's store stage on real SQLite files: schema, version rules, captures, fetch log,
+reparse candidates, recheck scheduling and the daemon's bookkeeping."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import zstandard
+from hypothesis import given
+from hypothesis import strategies as st
+
+from worker.archive import (
+    Archive,
+    RunCounts,
+    due_for_recheck,
+    finish_run,
+    get_backfill,
+    iter_reparse_candidates,
+    known_urls,
+    mark_failure_reported,
+    next_check_time,
+    record_source_failure,
+    record_source_success,
+    save_backfill,
+    schedule_next_check,
+    source_state,
+    start_run,
+    status_summary,
+    store_failure,
+    store_gone,
+    store_not_modified,
+    store_page,
+    store_reparse,
+    validators_for,
+)
+from worker.archive.migrations import SCHEMA_VERSION
+from worker.archive.urls import canonical_url
+from worker.config import RecheckPolicy
+from worker.errors import ArchiveError
+from worker.page import Page
+from worker.record import Record, Turn
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+SCHEMA_FILE = Path(__file__).parent / "archive_schema.sql"
+SEED = "globalsecurity-2020-11-05"
+URL = "https://www.globalsecurity.org/wmd/library/news/russia/2020/russia-201105-russia-mfab01.htm"
+T0 = "2024-06-01T12:00:00+00:00"
+
+
+def seed_record() -> Record:
+    with open(FIXTURES / f"{SEED}.json", encoding="utf-8") as file:
+        return Record.from_dict(json.load(file))
+
+
+def page_for(record: Record, body: bytes | None = None, headers: dict[str, str] | None = None) -> Page:
+    raw = (FIXTURES / f"{SEED}.html").read_bytes() if body is None else body
+    return Page.from_bytes(raw, url=record.url, headers=headers, fetched_at=T0)
+
+
+def store(archive: Archive, record: Record, body: bytes | None = None, now: str = T0) -> str:
+    page = page_for(record, body)
+    result = store_page(
+        archive, page, record, source="gs", parser_version="p1", duration=0.5, now=now
+    )
+    return result.outcome
+
+
+def edited(record: Record) -> Record:
+    first = record.sections[0]
+    paragraphs = (first.paragraphs[0] + " (corrected)", *first.paragraphs[1:])
+    return replace(record, sections=(replace(first, paragraphs=paragraphs), *record.sections[1:]))
+
+
+def with_new_turn(record: Record) -> Record:
+    last = record.sections[-1]
+    turn = Turn(role="question", speaker="TASS", text="A follow-up question?")
+    return replace(record, sections=(*record.sections[:-1], replace(last, turns=(*last.turns, turn))))
+
+
+def rows(archive: Archive, sql: str, *params: object) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in archive.conn.execute(sql, params)]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    with Archive.open(tmp_path / "archive.db") as opened:
+        yield opened
+
+
+# --- the schema -------------------------------------------------------------------------------
+
+
+def schema_text(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    lines = [f"-- user_version {conn.execute('PRAGMA user_version').fetchone()[0]}"]
+    for (sql,) in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
+    ):
+        lines.append(sql + ";")
+    conn.close()
+    return "\n".join(lines) + "\n"
+
+
+def test_schema_matches_the_snapshot(tmp_path: Path) -> None:
+    Archive.open(tmp_path / "a.db").close()
+    assert schema_text(tmp_path / "a.db") == SCHEMA_FILE.read_text(encoding="utf-8")
+
+
+def test_open_sets_pragmas_and_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    Archive.open(path).close()
+    with Archive.open(path) as archive:
+        pragma = archive.conn.execute
+        assert pragma("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert pragma("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert pragma("PRAGMA busy_timeout").fetchone()[0] == 30000
+        assert pragma("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_sqlite_utils_sees_tables_and_fts(archive: Archive) -> None:
+    assert archive.db.table("passages").detect_fts() == "passages_fts"
+    assert {"documents", "versions", "captures", "fetches", "runs"} <= set(archive.db.table_names())
+    assert {"copies", "latest_versions"} <= set(archive.db.view_names())
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    Archive.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ArchiveError, match="newer than this worker"):
+        Archive.open(path)
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database " * 100)
+    with pytest.raises(ArchiveError, match="not a usable archive"):
+        Archive.open(path)
+
+
+def test_write_rolls_back_on_error(archive: Archive) -> None:
+    with pytest.raises(RuntimeError), archive.write() as conn:
+        conn.execute("INSERT INTO sources (name) VALUES ('x')")
+        raise RuntimeError("boom")
+    assert rows(archive, "SELECT count(*) FROM sources") == [(0,)]
+    assert not archive.conn.in_transaction
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def test_first_store_is_new_with_version_1(archive: Archive) -> None:
+    record = seed_record()
+    result = store_page(
+        archive, page_for(record), record, source="gs", parser_version="p1", duration=1.0, now=T0
+    )
+    assert (result.outcome, result.version, result.url) == ("new", 1, URL)
+    document = rows(archive, "SELECT canonical_url, site, title, published, first_seen FROM documents")
+    assert document == [(URL, "globalsecurity", record.title, record.published, T0)]
+    stored = rows(archive, "SELECT number, cause, identity, parser_version, record FROM versions")
+    assert stored[0][:4] == (1, "fetch", record.identity(), "p1")
+    assert Record.from_dict(json.loads(str(stored[0][4]))) == record
+
+
+def test_same_record_again_is_unchanged(archive: Archive) -> None:
+    record = seed_record()
+    assert store(archive, record) == "new"
+    assert store(archive, record, now="2024-06-02T00:00:00+00:00") == "unchanged"
+    assert rows(archive, "SELECT count(*) FROM versions") == [(1,)]
+    assert rows(archive, "SELECT outcome FROM fetches ORDER BY id") == [("new",), ("unchanged",)]
+    assert rows(archive, "SELECT last_seen, checks FROM documents") == [
+        ("2024-06-02T00:00:00+00:00", 2)
+    ]
+
+
+def test_banner_or_markup_change_with_same_record_is_unchanged(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    assert store(archive, record, body=b"<html><p>new banner</p></html>") == "unchanged"
+    assert rows(archive, "SELECT count(*) FROM captures") == [(1,)]
+
+
+def test_url_and_warnings_are_not_part_of_a_version(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    other = replace(record, warnings=("toc lists 12 statements, body has 11",))
+    assert store(archive, other) == "unchanged"
+    moved = other.with_url(URL.replace("https://www.", "HTTPS://WWW.") + "#top")
+    assert store(archive, moved) == "unchanged"
+    assert rows(archive, "SELECT count(*) FROM documents") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        edited,
+        with_new_turn,
+        lambda r: replace(r, published="2020-11-06T10:00:00+03:00"),
+        lambda r: replace(r, sections=r.sections[:-1]),
+    ],
+    ids=["edited sentence", "new turn", "corrected published", "removed section"],
+)
+def test_a_content_change_makes_version_2(archive: Archive, change: object) -> None:
+    record = seed_record()
+    store(archive, record)
+    changed = change(record)  # type: ignore[operator]
+    page = page_for(changed, body=b"<html>edited page</html>")
+    result = store_page(archive, page, changed, source="gs", parser_version="p1", duration=0.1)
+    assert (result.outcome, result.version) == ("changed", 2)
+    assert rows(archive, "SELECT number FROM versions ORDER BY number") == [(1,), (2,)]
+    assert rows(archive, "SELECT published FROM documents") == [(changed.published,)]
+    assert store(archive, record) == "changed"  # going back is a change too: version 3
+
+
+def test_passages_one_per_paragraph_or_turn(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    paragraphs = sum(len(s.paragraphs) for s in record.sections)
+    turns = sum(len(s.turns) for s in record.sections)
+    assert rows(archive, "SELECT count(*) FROM passages") == [(paragraphs + turns,)]
+    first = rows(archive, "SELECT seq, section_index, part, heading, role, speaker FROM passages"
+                          " ORDER BY seq LIMIT 1")
+    assert first == [(0, 0, "statements", record.sections[0].heading, "statement", record.speaker)]
+    answers = rows(archive, "SELECT role, speaker, heading, text FROM passages"
+                            " WHERE part = 'answers' ORDER BY seq LIMIT 2")
+    exchange = next(s for s in record.sections if s.part == "answers")
+    assert answers == [(t.role, t.speaker, exchange.heading, t.text) for t in exchange.turns]
+
+
+def test_canonical_url() -> None:
+    assert canonical_url("HTTPS://Mid.RU:443/en/a/?b=1#x") == "https://mid.ru/en/a/?b=1"
+    assert canonical_url("http://mid.ru:8080/A") == "http://mid.ru:8080/A"
+    assert canonical_url("http://mid.ru") == "http://mid.ru/"
+    with pytest.raises(ArchiveError, match="not an absolute URL"):
+        canonical_url("/relative/path")
+
+
+def test_store_page_without_any_url_is_refused(archive: Archive) -> None:
+    record = seed_record().with_url(None)
+    page = Page.from_bytes(b"<html></html>")
+    with pytest.raises(ArchiveError, match="without a URL"):
+        store_page(archive, page, record, source=None, parser_version="p1", duration=0.0)
+
+
+# --- captures ---------------------------------------------------------------------------------
+
+
+def test_capture_is_compressed_and_content_addressed(archive: Archive) -> None:
+    record = seed_record()
+    body = (FIXTURES / f"{SEED}.html").read_bytes()
+    store(archive, record)
+    store(archive, edited(record))  # new version, same bytes: still one capture
+    (sha, size, blob, capture_url), = rows(archive, "SELECT sha256, size, body, url FROM captures")
+    assert size == len(body) and capture_url == URL
+    assert zstandard.ZstdDecompressor().decompress(blob) == body  # type: ignore[arg-type]
+    assert len(blob) < len(body) / 2  # type: ignore[arg-type]
+    assert rows(archive, "SELECT count(DISTINCT capture_id) FROM versions") == [(1,)]
+    assert sha == hashlib.sha256(body).hexdigest()
+
+
+# --- 304, gone, failures ----------------------------------------------------------------------
+
+
+def test_validators_come_from_the_last_response(archive: Archive) -> None:
+    record = seed_record()
+    assert validators_for(archive, URL) is None
+    page = page_for(record, headers={"ETag": '"v1"', "Last-Modified": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    store_page(archive, page, record, source="gs", parser_version="p1", duration=0.1)
+    assert validators_for(archive, URL.replace("russia-2011", "RUSSIA-2011")) is None  # path case
+    validators = validators_for(archive, URL)
+    assert validators is not None
+    assert (validators.etag, validators.last_modified) == ('"v1"', "Wed, 21 Oct 2015 07:28:00 GMT")
+
+
+def test_not_modified_logs_and_keeps_validators(archive: Archive) -> None:
+    record = seed_record()
+    store_page(archive, page_for(record, headers={"ETag": '"v1"'}), record, source="gs", parser_version="p1",
+               duration=0.1, now=T0)
+    store_not_modified(archive, URL, source="gs", duration=0.2, now="2024-06-01T13:00:00+00:00")
+    assert rows(archive, "SELECT outcome, status, bytes FROM fetches ORDER BY id DESC LIMIT 1") == [
+        ("not-modified", 304, 0)
+    ]
+    assert rows(archive, "SELECT etag, checks, last_checked FROM documents") == [
+        ('"v1"', 2, "2024-06-01T13:00:00+00:00")
+    ]
+
+
+def test_gone_marks_and_deletes_nothing_then_comes_back(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    store_gone(archive, URL, 404, source="gs", duration=0.1, now="2024-06-02T00:00:00+00:00")
+    store_gone(archive, URL, 410, source="gs", duration=0.1, now="2024-06-03T00:00:00+00:00")
+    assert rows(archive, "SELECT gone_at FROM documents") == [("2024-06-02T00:00:00+00:00",)]
+    assert rows(archive, "SELECT count(*) FROM versions") == [(1,)]
+    assert status_summary(archive).gone == 1
+    assert store(archive, record, now="2024-06-04T00:00:00+00:00") == "unchanged"
+    assert rows(archive, "SELECT gone_at FROM documents") == [(None,)]
+    outcomes = rows(archive, "SELECT outcome, status FROM fetches ORDER BY id")
+    assert outcomes == [("new", 200), ("gone", 404), ("gone", 410), ("unchanged", 200)]
+
+
+def test_gone_for_an_unknown_url_is_only_logged(archive: Archive) -> None:
+    store_gone(archive, "https://mid.ru/x", 404, source=None, duration=0.1)
+    assert rows(archive, "SELECT url, document_id, outcome FROM fetches") == [
+        ("https://mid.ru/x", None, "gone")
+    ]
+    assert rows(archive, "SELECT count(*) FROM documents") == [(0,)]
+
+
+def test_failure_without_bytes_is_logged(archive: Archive) -> None:
+    store_failure(archive, URL, source="gs", reason="transport:\nconnection reset", page=None,
+                  duration=3.0)
+    assert rows(archive, "SELECT outcome, status, bytes, capture_id FROM fetches") == [
+        ("error: transport: connection reset", None, None, None)
+    ]
+    assert rows(archive, "SELECT count(*) FROM captures") == [(0,)]
+
+
+def test_failed_parse_keeps_bytes_without_a_document(archive: Archive) -> None:
+    challenge = Page.from_bytes(b"<html>Data processing... Please, wait.</html>", url=URL)
+    store_failure(archive, URL, source="gs", reason="challenge", page=challenge, duration=0.3)
+    assert rows(archive, "SELECT document_id, url, status FROM captures") == [(None, URL, 200)]
+    assert rows(archive, "SELECT outcome, document_id FROM fetches") == [("error: challenge", None)]
+    store(archive, seed_record())  # the page parses later: the document adopts what came before
+    assert rows(archive, "SELECT count(*) FROM captures WHERE document_id IS NULL") == [(0,)]
+    assert rows(archive, "SELECT count(*) FROM fetches WHERE document_id IS NULL") == [(0,)]
+
+
+def test_failed_parse_of_a_known_document_links_the_capture(archive: Archive) -> None:
+    store(archive, seed_record())
+    broken = Page.from_bytes(b"<html>error page</html>", url=URL)
+    store_failure(archive, URL, source="gs", reason="empty", page=broken, duration=0.3)
+    assert rows(archive, "SELECT count(*) FROM captures WHERE document_id = 1") == [(2,)]
+    assert rows(archive, "SELECT count(*) FROM versions") == [(1,)]
+
+
+# --- reparse ----------------------------------------------------------------------------------
+
+
+def test_reparse_candidates_latest_and_failed(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    store(archive, edited(record), body=b"<html>v2</html>")
+    other = "https://mid.ru/en/foreign_policy/news/1950309/"
+    challenge = Page.from_bytes(b"<html>Please, wait.</html>", url=other,
+                                headers={"Content-Type": "text/html"})
+    store_failure(archive, other, source="mid", reason="challenge", page=challenge, duration=0.1)
+    candidates = list(iter_reparse_candidates(archive, all_versions=False))
+    assert [(c.url, c.body, c.made_version, c.latest) for c in candidates] == [
+        (URL, b"<html>v2</html>", 2, True),
+        (other, b"<html>Please, wait.</html>", None, True),
+    ]
+    assert candidates[1].document_id is None
+    assert candidates[1].headers == {"content-type": "text/html"}
+    everything = list(iter_reparse_candidates(archive, all_versions=True))
+    assert [(c.made_version, c.latest) for c in everything] == [(1, False), (2, True), (None, True)]
+
+
+def test_store_reparse_writes_only_changed_identities(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    (candidate,) = iter_reparse_candidates(archive, all_versions=False)
+    same = store_reparse(archive, candidate, record, "p2")
+    assert (same.outcome, same.version) == ("unchanged", 1)
+    better = store_reparse(archive, candidate, edited(record), "p2")
+    assert (better.outcome, better.version) == ("changed", 2)
+    assert rows(archive, "SELECT number, cause, parser_version, capture_id FROM versions") == [
+        (1, "fetch", "p1", 1),
+        (2, "reparse", "p2", 1),
+    ]
+
+
+def test_reparse_of_an_old_capture_compares_with_its_own_version(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    store(archive, edited(record), body=b"<html>v2</html>")
+    old, latest = iter_reparse_candidates(archive, all_versions=True)
+    assert store_reparse(archive, old, record, "p2").outcome == "unchanged"
+    assert store_reparse(archive, latest, edited(record), "p2").outcome == "unchanged"
+    assert rows(archive, "SELECT count(*) FROM versions") == [(2,)]
+
+
+def test_reparse_of_failed_bytes_creates_the_document(archive: Archive) -> None:
+    record = seed_record()
+    page = page_for(record)
+    store_failure(archive, URL, source="gs", reason="not-a-briefing", page=page, duration=0.1,
+                  now=T0)
+    (candidate,) = iter_reparse_candidates(archive, all_versions=False)
+    result = store_reparse(archive, candidate, record, "p2", now="2024-06-01T12:30:00+00:00")
+    assert (result.outcome, result.version) == ("new", 1)
+    assert rows(archive, "SELECT first_seen, next_check_at FROM documents") == [
+        (T0, "2024-06-01T13:00:00+00:00")
+    ]
+    assert rows(archive, "SELECT document_id FROM captures") == [(result.document_id,)]
+
+
+def test_a_later_success_retires_a_failed_candidate(archive: Archive) -> None:
+    record = seed_record()
+    store_failure(archive, URL, source="gs", reason="challenge",
+                  page=Page.from_bytes(b"<html>wait</html>", url=URL), duration=0.1)
+    store(archive, record)
+    candidates = list(iter_reparse_candidates(archive, all_versions=False))
+    assert [c.made_version for c in candidates] == [1]
+
+
+# --- rechecks ---------------------------------------------------------------------------------
+
+
+def at(hours: float) -> datetime:
+    return datetime(2024, 6, 1, 12, tzinfo=UTC) + timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("checked", "expected"),
+    [
+        (0, 1),  # just stored: one hour after first seen
+        (1, 24),  # checked at 1 h: the next point, 1 d
+        (30, 7 * 24),  # late for the 1 d check: straight to 7 d
+        (7 * 24, 30 * 24),
+        (30 * 24, 30 * 24 + 90 * 24),  # every point past: `every` after the check
+        (400 * 24, 490 * 24),
+    ],
+)
+def test_next_check_time(checked: float, expected: float) -> None:
+    assert next_check_time(at(0), at(checked), RecheckPolicy()) == at(expected)
+
+
+def test_recheck_schedule_in_the_archive(archive: Archive) -> None:
+    store(archive, seed_record(), now=T0)
+    assert rows(archive, "SELECT next_check_at FROM documents") == [("2024-06-01T13:00:00+00:00",)]
+    assert due_for_recheck(archive, at(0.5), 10) == []
+    assert due_for_recheck(archive, at(1), 10) == [URL]
+    store_not_modified(archive, URL, source="gs", duration=0.1, now=clock_text(at(1)))
+    assert rows(archive, "SELECT next_check_at FROM documents") == [("2024-06-02T12:00:00+00:00",)]
+    short = RecheckPolicy(after=(60.0,), every=600.0)
+    due = schedule_next_check(archive, URL, policy=short, now="2024-06-01T12:05:00+00:00")
+    assert due == "2024-06-01T12:15:00+00:00"
+
+
+def test_a_failed_check_moves_to_the_next_point(archive: Archive) -> None:
+    store(archive, seed_record(), now=T0)
+    store_failure(archive, URL, source="gs", reason="deadline", page=None, duration=120.0,
+                  now=clock_text(at(1)))
+    assert rows(archive, "SELECT next_check_at, checks FROM documents") == [
+        ("2024-06-02T12:00:00+00:00", 1)
+    ]
+
+
+def test_due_for_recheck_orders_and_limits(archive: Archive) -> None:
+    record = seed_record()
+    urls = [f"https://mid.ru/en/{n}/" for n in range(3)]
+    for n, url in enumerate(urls):
+        store_page(archive, page_for(record.with_url(url)), record.with_url(url), source=None,
+                   parser_version="p1", duration=0.1, now=clock_text(at(-n)))
+    assert due_for_recheck(archive, at(5), 2) == [urls[2], urls[1]]
+
+
+def test_known_urls_uses_canonical_forms(archive: Archive) -> None:
+    store(archive, seed_record())
+    asked = [URL, URL.replace("https://www.", "https://WWW.") + "#x", "https://mid.ru/new/"]
+    assert known_urls(archive, asked) == set(asked[:2])
+    assert known_urls(archive, []) == set()
+
+
+def clock_text(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+# --- runs, sources, backfill ------------------------------------------------------------------
+
+
+def test_runs_are_opened_and_closed(archive: Archive) -> None:
+    run = start_run(archive, "gs", "discover", now=T0)
+    counts = RunCounts()
+    for outcome in ("new", "changed", "unchanged", "not-modified", "gone", "error: robots"):
+        counts = counts.plus(outcome)
+    finish_run(archive, run, counts, now="2024-06-01T12:01:00+00:00")
+    assert rows(archive, "SELECT source, kind, started_at, finished_at, seen, new, changed,"
+                         " unchanged, not_modified, failed, error FROM runs") == [
+        ("gs", "discover", T0, "2024-06-01T12:01:00+00:00", 6, 1, 1, 1, 1, 1, None)
+    ]
+    (source,) = status_summary(archive).sources
+    assert source.last_run is not None and source.last_run.counts == counts
+
+
+def test_source_failures_back_off_and_reset(archive: Archive) -> None:
+    assert source_state(archive, "gs").failure_streak == 0
+    first = record_source_failure(archive, "gs", "listing: HTTP 503", now=T0)
+    assert (first.failure_streak, first.backed_off_until) == (1, "2024-06-01T12:05:00+00:00")
+    second = record_source_failure(archive, "gs", "listing: HTTP 503", now=T0)
+    assert second.backed_off_until == "2024-06-01T12:10:00+00:00"
+    assert second.last_outcome == "error: listing: HTTP 503"
+    assert second.backed_off(at(0)) and not second.backed_off(at(1))
+    mark_failure_reported(archive, "gs")
+    assert source_state(archive, "gs").reported_failure
+    ok = record_source_success(archive, "gs", now="2024-06-01T13:00:00+00:00")
+    assert (ok.failure_streak, ok.backed_off_until, ok.reported_failure) == (0, None, False)
+    assert ok.last_outcome == "ok"
+
+
+def test_backoff_is_capped(archive: Archive) -> None:
+    for _ in range(20):
+        state = record_source_failure(archive, "gs", "down", now=T0, backoff_max=3600.0)
+    assert state.backed_off_until == "2024-06-01T13:00:00+00:00"
+
+
+def test_backfill_state_round_trip(archive: Archive) -> None:
+    assert get_backfill(archive, "mid") is None
+    save_backfill(archive, "mid", next_url="https://mid.ru/?PAGEN_1=3", pages_done=2, done=False,
+                  now=T0)
+    save_backfill(archive, "mid", next_url=None, pages_done=3, done=True, now=T0)
+    state = get_backfill(archive, "mid")
+    assert state is not None
+    assert (state.next_url, state.pages_done, state.done, state.updated_at) == (None, 3, True, T0)
+
+
+def test_times_must_be_iso(archive: Archive) -> None:
+    with pytest.raises(ArchiveError, match="not an ISO 8601 time"):
+        start_run(archive, "gs", "manual", now="yesterday")
+
+
+@given(st.from_regex(r"(?i)https?://[a-z0-9.-]{1,20}(:[0-9]{1,5})?(/[^\s#]{0,20})?(#\S{0,5})?",
+                     fullmatch=True))
+def test_canonical_url_is_idempotent(url: str) -> None:
+    try:
+        once = canonical_url(url)
+    except ArchiveError:
+        return  # not an absolute URL (an empty host, a port out of range)
+    assert canonical_url(once) == once
+    assert "#" not in once
+
+
+def test_nested_write_joins_the_outer_transaction(archive: Archive) -> None:
+    with pytest.raises(RuntimeError), archive.write() as conn:
+        with archive.write():
+            conn.execute("INSERT INTO sources (name) VALUES ('x')")
+        raise RuntimeError("outer fails")
+    assert rows(archive, "SELECT count(*) FROM sources") == [(0,)]
+
+
+def test_opening_in_a_missing_folder_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match=r"missing/archive\.db"):
+        Archive.open(tmp_path / "missing" / "archive.db")

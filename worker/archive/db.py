@@ -1,0 +1,92 @@
+"""The connection to one archive file: PRAGMAs, migrations and write transactions.
+
+An `Archive` owns one SQLite connection and belongs to the thread that opened it; each thread
+or process opens its own. Every connection gets WAL (readers never block the writer), a 30 s
+busy timeout and foreign keys. Writes go through `write()`, which opens the transaction with
+`BEGIN IMMEDIATE`: a deferred transaction that later needs the write lock fails at once with
+"database is locked" when another process writes, whatever the busy timeout.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+import sqlite_utils
+
+from worker.archive import migrations
+from worker.errors import ArchiveError
+
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
+
+
+class Archive:
+    """An open archive. Use `Archive.open(path)`, as a context manager or with `close()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, path: Path) -> Archive:
+        """Open (creating if needed) the archive at `path` and bring its schema up to date."""
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        except sqlite3.Error as error:
+            raise ArchiveError(f"{path}: cannot open archive: {error}") from None
+        archive = cls(path, conn)
+        try:
+            archive._configure()
+            if migrations.schema_version(conn) != migrations.SCHEMA_VERSION:
+                with archive.write():
+                    migrations.upgrade(conn, str(path))
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise ArchiveError(f"{path}: not a usable archive: {error}") from None
+        except ArchiveError:
+            conn.close()
+            raise
+        return archive
+
+    def _configure(self) -> None:
+        # busy_timeout first: switching to WAL itself may wait for another opener.
+        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, ROLLBACK if the block raises.
+
+        A `write()` inside another joins the outer transaction.
+        """
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

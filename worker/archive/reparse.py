@@ -1,0 +1,138 @@
+"""Re-deriving records from stored captures with today's parser (`briefings reparse`).
+
+Candidates are, per document, the capture that made its latest version, and the bytes of a
+later fetch that failed to parse (if no success came after it; these may belong to an address
+that has no document yet). With `all_versions`, every capture that made a version, ordered so
+each document's latest capture comes last.
+
+`store_reparse` writes a version with cause `reparse` only when the new record's identity
+differs from what the capture stands for: for a latest capture, the document's latest version;
+for an older one, the version it made. Replaying an older capture whose record changed appends
+its record, and the latest capture, replayed after it, restores the current text on top.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from worker.archive import captures, clock
+from worker.archive.db import Archive
+from worker.archive.models import ReparseCandidate, StoreOutcome, StoreResult
+from worker.archive.recheck import reschedule
+from worker.archive.versions import (
+    NewVersion,
+    add_version,
+    create_document,
+    find_document,
+    latest_version,
+    version_identity,
+)
+from worker.config import RecheckPolicy
+from worker.record import Record
+
+_LATEST_VERSION_CAPTURES = """
+SELECT v.capture_id, v.document_id, d.canonical_url, v.number, 1
+FROM latest_versions AS v JOIN documents AS d ON d.id = v.document_id
+WHERE v.capture_id IS NOT NULL
+ORDER BY v.document_id
+"""
+
+_ALL_VERSION_CAPTURES = """
+SELECT v.capture_id, v.document_id, d.canonical_url, max(v.number),
+    max(v.number) = (SELECT max(number) FROM versions WHERE document_id = v.document_id)
+FROM versions AS v JOIN documents AS d ON d.id = v.document_id
+WHERE v.capture_id IS NOT NULL
+GROUP BY v.document_id, v.capture_id
+ORDER BY v.document_id, max(v.number)
+"""
+
+# The newest failed-but-kept bytes of each URL, unless a success came after them.
+_FAILED_CAPTURES = """
+SELECT f.capture_id, f.document_id, f.url, NULL, 1
+FROM fetches AS f
+WHERE f.id IN (
+    SELECT max(id) FROM fetches
+    WHERE capture_id IS NOT NULL AND outcome LIKE 'error: %' GROUP BY url
+)
+AND NOT EXISTS (
+    SELECT 1 FROM fetches AS later
+    WHERE later.url = f.url AND later.id > f.id
+    AND later.outcome IN ('new', 'changed', 'unchanged', 'not-modified')
+)
+ORDER BY f.id
+"""
+
+
+@dataclass(frozen=True)
+class _Pick:
+    capture_id: int
+    document_id: int | None
+    url: str
+    made_version: int | None
+    latest: bool
+
+
+def _picks(conn: sqlite3.Connection, all_versions: bool) -> list[_Pick]:
+    """Which captures to replay, read in full first: replaying writes versions as it goes."""
+    versions_sql = _ALL_VERSION_CAPTURES if all_versions else _LATEST_VERSION_CAPTURES
+    picks = [_Pick(r[0], r[1], r[2], r[3], bool(r[4])) for r in conn.execute(versions_sql)]
+    seen = {(p.url, p.capture_id) for p in picks}
+    failed = [_Pick(r[0], r[1], r[2], r[3], bool(r[4])) for r in conn.execute(_FAILED_CAPTURES)]
+    return picks + [p for p in failed if (p.url, p.capture_id) not in seen]
+
+
+def iter_reparse_candidates(archive: Archive, all_versions: bool) -> Iterator[ReparseCandidate]:
+    """The captures to run through today's parser, bodies decompressed one at a time."""
+    for pick in _picks(archive.conn, all_versions):
+        capture = captures.load(archive.conn, pick.capture_id)
+        yield ReparseCandidate(
+            capture_id=pick.capture_id,
+            document_id=pick.document_id,
+            url=pick.url,
+            headers=capture.headers,
+            status=capture.status,
+            fetched_at=capture.fetched_at,
+            body=capture.body,
+            made_version=pick.made_version,
+            latest=pick.latest,
+        )
+
+
+def store_reparse(
+    archive: Archive,
+    candidate: ReparseCandidate,
+    record: Record,
+    parser_version: str,
+    *,
+    now: str | None = None,
+    policy: RecheckPolicy | None = None,
+) -> StoreResult:
+    """Write `record` as a `reparse` version if it differs from what the capture stands for."""
+    at = clock.stamp(now)
+    stored = record if record.url else record.with_url(candidate.url)
+    with archive.write() as conn:
+        document_id = find_document(conn, candidate.url)
+        if document_id is None:
+            document_id = create_document(conn, candidate.url, candidate.fetched_at)
+            reschedule(conn, document_id, at, policy or RecheckPolicy())
+        latest = latest_version(conn, document_id)
+        baseline, number = _baseline(conn, document_id, candidate)
+        if latest is not None and baseline == stored.identity():
+            return StoreResult("unchanged", document_id, number, candidate.url)
+        new = NewVersion("reparse", parser_version, candidate.capture_id, at)
+        number = add_version(conn, document_id, stored, new)
+    outcome: StoreOutcome = "new" if latest is None else "changed"
+    return StoreResult(outcome, document_id, number, candidate.url)
+
+
+def _baseline(
+    conn: sqlite3.Connection, document_id: int, candidate: ReparseCandidate
+) -> tuple[str | None, int]:
+    """The identity the capture stands for now, and the number of the version holding it."""
+    if candidate.latest or candidate.made_version is None:
+        latest = latest_version(conn, document_id)
+        return (None, 0) if latest is None else (latest.identity, latest.number)
+    number = candidate.made_version
+    return version_identity(conn, document_id, number), number

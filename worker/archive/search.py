@@ -1,0 +1,131 @@
+"""Full-text search over passages (`briefings search`).
+
+User queries never reach FTS5 as typed. Each word becomes a quoted FTS5 string, so punctuation,
+`-`, `:` or a stray keyword cannot be read as syntax; `"two words"` is a phrase; a word ending
+in `*` is a prefix; upper-case `AND`, `OR`, `NOT` and parentheses keep their FTS5 meaning; words
+side by side must all occur. The query is matched against passage text and headings (speakers
+are filtered with `speaker=`). A query FTS5 still cannot run raises `SearchQueryError`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date
+from typing import Any
+
+from worker.archive.db import Archive
+from worker.archive.models import SearchHit
+from worker.errors import SearchQueryError
+
+SNIPPET_START = "["
+SNIPPET_END = "]"
+_SNIPPET_WORDS = 16
+_OPERATORS = ("AND", "OR", "NOT")
+# What SQLite says about a MATCH expression it cannot run (anything else is not the user's fault).
+_QUERY_ERRORS = ("fts5", "MATCH", "unterminated string")
+_TOKEN = re.compile(r'"([^"]*)"|([()])|([^\s()"]+)|(")')
+
+_SEARCH = f"""
+SELECT d.canonical_url, d.title, d.published, p.speaker, p.heading,
+    snippet(passages_fts, -1, '{SNIPPET_START}', '{SNIPPET_END}', '…', {_SNIPPET_WORDS}),
+    v.number, d.id
+FROM passages_fts
+JOIN passages AS p ON p.id = passages_fts.rowid
+JOIN versions AS v ON v.id = p.version_id
+JOIN documents AS d ON d.id = v.document_id
+WHERE passages_fts MATCH :match
+"""
+
+_FILTERS = {
+    "latest": "v.number = (SELECT max(number) FROM versions WHERE document_id = v.document_id)",
+    "speaker": "p.speaker LIKE '%' || :speaker || '%' ESCAPE '\\'",
+    "since": "substr(d.published, 1, 10) >= :since",
+    "until": "substr(d.published, 1, 10) <= :until",
+    "site": "d.site = :site",
+}
+
+
+def fts_query(query: str) -> str:
+    """The FTS5 MATCH expression for a user's query (see the module docstring)."""
+    terms: list[str] = []
+    # FTS5 reads its query as a C string: a NUL would cut a quoted word in half.
+    for match in _TOKEN.finditer(query.replace("\x00", " ")):
+        phrase, paren, word, stray = match.groups()
+        if stray:
+            raise SearchQueryError(f"search query {query!r} has an unbalanced double quote")
+        term = paren or _term(phrase if phrase is not None else word)
+        if term is None:
+            continue
+        if terms and _ends_operand(terms[-1]) and _starts_operand(term):
+            terms.append("AND")
+        terms.append(term)
+    if not any(_starts_operand(t) and t != "(" for t in terms):
+        raise SearchQueryError(f"search query {query!r} has no words to search for")
+    return "{text heading} : (" + " ".join(terms) + ")"
+
+
+def _term(word: str) -> str | None:
+    if word in _OPERATORS:
+        return word
+    prefix = word.endswith("*")
+    bare = word.rstrip("*")
+    if not any(ch.isalnum() for ch in bare):
+        return None  # punctuation alone: FTS5 would read it as an empty phrase
+    quoted = '"' + bare.replace('"', '""') + '"'
+    return f"{quoted} *" if prefix else quoted
+
+
+def _starts_operand(term: str) -> bool:
+    return term == "(" or term.startswith('"')
+
+
+def _ends_operand(term: str) -> bool:
+    return term == ")" or term.startswith('"')
+
+
+def search(
+    archive: Archive,
+    query: str,
+    *,
+    speaker: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    site: str | None = None,
+    all_versions: bool = False,
+    limit: int = 50,
+) -> list[SearchHit]:
+    """Passages matching `query`, best first; latest versions only unless `all_versions`."""
+    params: dict[str, Any] = {
+        "match": fts_query(query),
+        "speaker": None if speaker is None else _like_escape(speaker),
+        "since": _date(since, "since"),
+        "until": _date(until, "until"),
+        "site": site,
+        "limit": limit,
+    }
+    wanted = [name for name in ("speaker", "since", "until", "site") if params[name] is not None]
+    if not all_versions:
+        wanted.insert(0, "latest")
+    sql = _SEARCH + "".join(f" AND {_FILTERS[name]}" for name in wanted)
+    sql += " ORDER BY rank, p.id LIMIT :limit"
+    try:
+        rows = archive.conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as error:
+        if not any(mark in str(error) for mark in _QUERY_ERRORS):
+            raise
+        raise SearchQueryError(f"cannot search for {query!r}: {error}") from None
+    return [SearchHit(*row) for row in rows]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _date(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise SearchQueryError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None

@@ -1,0 +1,96 @@
+"""Documents and their versions: the hash gate that decides whether a record is new.
+
+A document is keyed by its canonical URL. A version is written only when a record's identity
+differs from the document's latest one, numbered 1, 2, 3… per document; the document row
+mirrors the latest version's title, date and numbers. Every function here runs inside the
+caller's write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from worker.archive import passages
+from worker.archive.models import VersionCause
+from worker.record import Record
+
+
+@dataclass(frozen=True)
+class LatestVersion:
+    number: int
+    identity: str
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """What `add_version` needs besides the record."""
+
+    cause: VersionCause
+    parser_version: str
+    capture_id: int
+    seen_at: str
+
+
+def find_document(conn: sqlite3.Connection, url: str) -> int | None:
+    row = conn.execute("SELECT id FROM documents WHERE canonical_url = ?", (url,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def create_document(conn: sqlite3.Connection, url: str, first_seen: str) -> int:
+    """Insert the document and adopt what was kept at its URL before it existed."""
+    cursor = conn.execute(
+        "INSERT INTO documents (canonical_url, first_seen) VALUES (?, ?)", (url, first_seen)
+    )
+    document_id = int(cursor.lastrowid or 0)
+    for table in ("captures", "fetches"):
+        conn.execute(
+            f"UPDATE {table} SET document_id = ? WHERE document_id IS NULL AND url = ?",
+            (document_id, url),
+        )
+    return document_id
+
+
+def latest_version(conn: sqlite3.Connection, document_id: int) -> LatestVersion | None:
+    row = conn.execute(
+        "SELECT number, identity FROM versions WHERE document_id = ? ORDER BY number DESC LIMIT 1",
+        (document_id,),
+    ).fetchone()
+    return None if row is None else LatestVersion(int(row[0]), str(row[1]))
+
+
+def version_identity(conn: sqlite3.Connection, document_id: int, number: int) -> str | None:
+    row = conn.execute(
+        "SELECT identity FROM versions WHERE document_id = ? AND number = ?",
+        (document_id, number),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def add_version(
+    conn: sqlite3.Connection, document_id: int, record: Record, new: NewVersion
+) -> int:
+    """Write `record` as the document's next version with its passages; returns its number."""
+    latest = latest_version(conn, document_id)
+    number = 1 if latest is None else latest.number + 1
+    cursor = conn.execute(
+        "INSERT INTO versions (document_id, number, seen_at, cause, identity, parser_version,"
+        " capture_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            document_id,
+            number,
+            new.seen_at,
+            new.cause,
+            record.identity(),
+            new.parser_version,
+            new.capture_id,
+            record.to_json(indent=None),
+        ),
+    )
+    passages.insert(conn, int(cursor.lastrowid or 0), record)
+    conn.execute(
+        "UPDATE documents SET site = ?, document_number = ?, title = ?, published = ?"
+        " WHERE id = ?",
+        (record.site, record.document_number, record.title, record.published, document_id),
+    )
+    return number
