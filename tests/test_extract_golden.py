@@ -85,3 +85,26 @@ def test_fixture_copy_matches_shared_fixtures() -> None:
         )
         assert not mismatch and not errors, mismatch + errors
         stack.extend(current.subdirs.values())
+
+
+@pytest.mark.parametrize("entry", _entries("page"), ids=lambda e: e["name"])
+def test_generic_rules_alone_parse_every_page(entry: dict[str, Any]) -> None:
+    """A mirror with no profile of its own: the generic rules give the same record, save the
+    site name and the time zone that only a site profile knows."""
+    expected = json.loads(
+        (FIXTURES / entry["path"]).with_suffix(".json").read_text(encoding="utf-8")
+    )
+    body = (FIXTURES / entry["path"]).read_bytes()
+    got = parse_page(
+        body,
+        url="https://mirror.example/briefing.html",
+        site="generic",
+        headers={"Content-Type": entry["content_type"]},
+    ).to_dict()
+    for record in (got, expected):
+        record.pop("warnings")
+        record.pop("url")
+        record.pop("site")
+        if record["published"]:
+            record["published"] = record["published"].removesuffix("+03:00")
+    assert got == expected

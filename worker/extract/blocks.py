@@ -211,6 +211,22 @@ class _Flattener:
             self.offsite += sum(len(p) for p in self.parts[before:])
 
 
+def drop_link_lists(blocks: list[Block]) -> list[Block]:
+    """Without the blocks that are only links to other pages, when they come in runs (menus,
+    "latest news" lists) or end the page; a single linked line inside the text stays."""
+    kept: list[Block] = []
+    run: list[Block] = []
+    for block in blocks:
+        if block.offsite_links_only:
+            run.append(block)
+            continue
+        if len(run) == 1:
+            kept.extend(run)
+        run = []
+        kept.append(block)
+    return kept
+
+
 def flatten(root: LexborNode, profile: SiteProfile) -> list[Block]:
     flattener = _Flattener(profile)
     anchor = root.id
@@ -218,4 +234,4 @@ def flatten(root: LexborNode, profile: SiteProfile) -> list[Block]:
         flattener.pending_anchors.append(anchor)
     flattener.visit(root, False, root.tag or "div", 0)
     flattener.flush(root.tag or "div", 0)
-    return flattener.blocks
+    return drop_link_lists(flattener.blocks)
