@@ -69,22 +69,16 @@ class SiteProfile:
     challenge_markers: tuple[str, ...]  # text of anti-bot interstitials
     not_found_markers: tuple[str, ...]  # titles of error pages served with 200
     listing: ListingRules | None = None
-    # Derived from `drop` and `drop_patterns` once, for the extract stage's hot path.
-    drop_selector: str = field(init=False, compare=False)  # the selectors needing CSS matching
-    drop_tags: frozenset[str] = field(init=False, compare=False)  # bare tag names, skipped in walks
-    drop_pattern: re.Pattern[str] | None = field(init=False, compare=False)  # all patterns as one
+    # All `drop_patterns` as one pattern, so a line is matched once (derived, not configured).
+    drop_pattern: re.Pattern[str] | None = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        tags = frozenset(s for s in self.drop if _TAG_NAME.match(s))
-        selector = ", ".join(s for s in self.drop if s not in tags)
         pattern = (
             re.compile("|".join(f"(?:{p.pattern})" for p in self.drop_patterns), re.IGNORECASE)
             if self.drop_patterns
             else None
         )
-        # A frozen dataclass sets its own derived fields through object.__setattr__.
-        object.__setattr__(self, "drop_tags", tags)
-        object.__setattr__(self, "drop_selector", selector)
+        # A frozen dataclass sets its derived field through object.__setattr__.
         object.__setattr__(self, "drop_pattern", pattern)
 
     def matches_host(self, host: str) -> bool:
@@ -119,9 +113,6 @@ class Profiles:
 
     def choose(self, url: str | None, site: str | None) -> SiteProfile:
         return self.get(site) if site else self.for_url(url)
-
-
-_TAG_NAME = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 def default_sites_dir() -> Path:

@@ -1,14 +1,14 @@
 """Stage 3, extract: a `Page` and its site profile in, a `Record` out. Pure: no I/O, no clock.
 
 1. Refuse what is no briefing: an empty body, an anti-bot challenge (`refusals`).
-2. Clean: drop the profile's and the generic boilerplate elements (`blocks.clean`).
-3. Flatten the content root into text blocks, one per paragraph-like run (`blocks.flatten`);
-   boilerplate lines ("Back to top") become breaks; text is normalised and mojibake repaired.
-4. Head: title, date line (above or below the title), document number, language (`header`).
-5. Refuse error pages served with 200 (a "Page not found" title, no body).
-6. TOC: the page's own table of contents by its shape, with its statements/answers parts (`toc`).
-7. Body: sections by headings and anchors, answers as question/answer turns (`body`).
-8. Record: speaker from the answer labels or the title, place from the title, warnings.
+2. Flatten the content root into text blocks, one per paragraph-like run (`blocks.flatten`),
+   skipping the profile's and the generic boilerplate elements (`boilerplate`); boilerplate
+   lines ("Back to top") become breaks; text is normalised and mojibake repaired.
+3. Head: title, date line (above or below the title), document number, language (`header`).
+4. Refuse error pages served with 200 (a "Page not found" title, no body).
+5. TOC: the page's own table of contents by its shape, with its statements/answers parts (`toc`).
+6. Body: sections by headings and anchors, answers as question/answer turns (`body`).
+7. Record: speaker from the answer labels or the title, place from the title, warnings.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from worker.errors import ExtractError
 from worker.extract import refusals
-from worker.extract.blocks import BREAK, clean, content_root, flatten
+from worker.extract.blocks import BREAK, content_root, flatten
 from worker.extract.body import build_body
+from worker.extract.boilerplate import drop_rules
 from worker.extract.header import detect_language, find_title, read_head, title_parts
 from worker.extract.markers import markers_for
 from worker.extract.toc import find_toc
@@ -43,13 +44,13 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     root = content_root(tree, profile)
     if root is None:
         raise ExtractError("empty", source, "the page has no body")
-    clean(root, profile)
-    blocks = flatten(root, profile)
+    rules = drop_rules(profile.drop)
+    blocks = flatten(root, profile, rules)
     refusals.refuse_challenge(blocks, tree.body, profile, source)
     if not blocks:
         raise ExtractError("empty", source, "no text after removing boilerplate")
     title = refusals.refuse_not_found(
-        find_title(tree, root, blocks, profile), page.status, profile, source
+        find_title(tree, root, blocks, profile, rules), page.status, profile, source
     )
     head = read_head(blocks, title, profile, root)
     markers = markers_for(profile)

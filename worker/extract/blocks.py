@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker.extract.boilerplate import DropRules
 from worker.extract.text import normalise
 from worker.profiles import SiteProfile
 
@@ -48,18 +49,6 @@ class Block:
         return self.tag in _HEADING_TAGS
 
 
-def clean(root: LexborNode, profile: SiteProfile) -> None:
-    """Remove the boilerplate elements that need a selector (by class, id or attribute).
-
-    Boilerplate named by its tag alone (`nav`, `script`, ...) is skipped by the walk in
-    `flatten` instead: a set lookup per element is cheaper than matching one more selector
-    against every element.
-    """
-    if profile.drop_selector:
-        for node in root.css(profile.drop_selector):
-            node.decompose()
-
-
 def content_root(tree: LexborHTMLParser, profile: SiteProfile) -> LexborNode | None:
     for selector in profile.roots:
         node = tree.css_first(selector)
@@ -68,24 +57,14 @@ def content_root(tree: LexborHTMLParser, profile: SiteProfile) -> LexborNode | N
     return tree.body
 
 
-def in_dropped_tag(node: LexborNode, root: LexborNode, profile: SiteProfile) -> bool:
-    """Whether `node` sits inside an element the walk skips (a `header` holding a site name)."""
-    drop_tags = profile.drop_tags
-    current: LexborNode | None = node
-    while current is not None and current.mem_id != root.mem_id:
-        if current.tag in drop_tags:
-            return True
-        current = current.parent
-    return False
-
-
 class _Flattener:
     """One walk over the content root; inline content accumulates in `parts` until a boundary."""
 
-    def __init__(self, profile: SiteProfile) -> None:
+    def __init__(self, profile: SiteProfile, rules: DropRules) -> None:
         self.drop_lines = profile.drop_lines
         self.drop_pattern = profile.drop_pattern
-        self.skip_tags = profile.drop_tags
+        self.rules = rules
+        self.skip_tags = rules.tags
         self.blocks: list[Block] = []
         self.pending_anchors: list[str] = []
         # The current run; `parts` is cleared in place, never replaced.
@@ -166,9 +145,12 @@ class _Flattener:
             elif child_tag in _BLOCK_TAGS:
                 if child_tag in self.skip_tags:
                     continue
+                attrs = child.attributes
+                if attrs and self.rules.drops(attrs):
+                    continue
                 if parts or self.anchors:
                     self.flush(tag, depth)
-                anchor = child.id
+                anchor = attrs.get("id")
                 if anchor:
                     self.pending_anchors.append(anchor)
                 child_depth = depth + 1 if child_tag in _LIST_TAGS else depth
@@ -189,15 +171,20 @@ class _Flattener:
             elif child_tag == "br":
                 if parts:
                     parts.append("\n")
-            elif child_tag == "a":
-                self._visit_link(child, bold, tag, depth)
-            elif child_tag in _BOLD_TAGS:
-                self.visit(child, True, tag, depth)
-            elif child_tag is not None and child_tag[0] != "-" and child_tag not in self.skip_tags:
-                self.visit(child, bold, tag, depth)
+            elif child_tag is None or child_tag[0] == "-" or child_tag in self.skip_tags:
+                continue
+            else:
+                attrs = child.attributes
+                if attrs and self.rules.drops(attrs):
+                    continue
+                if child_tag == "a":
+                    self._visit_link(child, attrs, bold, tag, depth)
+                else:
+                    self.visit(child, bold or child_tag in _BOLD_TAGS, tag, depth)
 
-    def _visit_link(self, link: LexborNode, bold: bool, tag: str, depth: int) -> None:
-        attrs = link.attributes
+    def _visit_link(
+        self, link: LexborNode, attrs: dict[str, str | None], bold: bool, tag: str, depth: int
+    ) -> None:
         name = attrs.get("name") or attrs.get("id")
         if name:
             self.anchors.append(name)
@@ -227,8 +214,10 @@ def drop_link_lists(blocks: list[Block]) -> list[Block]:
     return kept
 
 
-def flatten(root: LexborNode, profile: SiteProfile) -> list[Block]:
-    flattener = _Flattener(profile)
+def flatten(root: LexborNode, profile: SiteProfile, rules: DropRules) -> list[Block]:
+    """The blocks of `root`, boilerplate left out; removes what only CSS can find first."""
+    rules.remove_complex(root)
+    flattener = _Flattener(profile, rules)
     anchor = root.id
     if anchor:
         flattener.pending_anchors.append(anchor)

@@ -69,12 +69,12 @@ class _BodyBuilder:
         self.markers = markers
         self.toc = toc
         self.by_target = {item.target: item for item in toc if item.target}
+        # TOC headings by exact text, then by folded text (case, quotes, spacing aside); folding
+        # is the dearer test, tried only for lines as long as some heading give or take a little.
+        self.by_text = {item.heading.casefold(): item for item in toc}
         self.by_fold = {fold(item.heading): item for item in toc}
-        # Lengths of TOC headings: a line whose length is far from all of them cannot match one,
-        # which spares folding every paragraph.
-        self.toc_lengths = {
-            n for item in toc for n in range(len(item.heading) - 8, len(item.heading) + 9)
-        }
+        lengths = [len(item.heading) for item in toc] or [0]
+        self.toc_length_range = (min(lengths) - 8, max(lengths) + 8)
         self.has_answers_toc = any(item.part == "answers" for item in toc)
         self.sections: list[_Section] = []
         self.part: Part = "statements"
@@ -118,7 +118,11 @@ class _BodyBuilder:
 
     def toc_entry_for(self, text: str) -> TocItem | None:
         """The TOC entry whose heading this line repeats (case, quotes and spacing aside)."""
-        if len(text) not in self.toc_lengths:
+        exact = self.by_text.get(text.casefold())
+        if exact is not None:
+            return exact
+        low, high = self.toc_length_range
+        if not low <= len(text) <= high:
             return None
         return self.by_fold.get(fold(strip_numbering(text)))
 
@@ -132,10 +136,12 @@ class _BodyBuilder:
     def is_heading(self, block: Block, label: Label | None) -> bool:
         if label is not None or len(block.text) > _MAX_HEADING_CHARS:
             return False
-        if block.is_heading_tag or self.toc_entry_for(block.text) is not None:
+        if block.is_heading_tag:
             return True
         if block.bold:
             return not (block.text.endswith(".") and len(block.text.split()) > _SENTENCE_WORDS)
+        if self.toc_entry_for(block.text) is not None:
+            return True
         item = self.toc_item_for(block)
         return item is not None and len(block.lines) == 1 and not block.text.endswith(".")
 
@@ -265,8 +271,8 @@ def _toc_warnings(sections: list[_Section], toc: tuple[TocItem, ...]) -> list[st
         if listed and listed != found:
             warnings.append(f"toc lists {listed} {part}, body has {found}")
     if toc:
-        body_headings = {fold(s.heading) for s in sections if s.heading}
-        if fold(toc[-1].heading) not in body_headings:
+        last = fold(toc[-1].heading)
+        if not any(s.heading and fold(s.heading) == last for s in reversed(sections)):
             warnings.append(f"body ends before the TOC's last entry ({toc[-1].heading!r})")
     return warnings
 

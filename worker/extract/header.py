@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from worker.extract.blocks import BREAK, Block, in_dropped_tag
+from worker.extract.blocks import BREAK, Block
+from worker.extract.boilerplate import DropRules
 from worker.extract.dates import (
     FoundDate,
     find_trailing_date,
@@ -83,12 +84,16 @@ class Head:
 
 
 def find_title(
-    tree: LexborHTMLParser, root: LexborNode, blocks: list[Block], profile: SiteProfile
+    tree: LexborHTMLParser,
+    root: LexborNode,
+    blocks: list[Block],
+    profile: SiteProfile,
+    rules: DropRules,
 ) -> str | None:
     """The printed title inside the content root, else the page's own `<title>`."""
     for selector in profile.title:
         for node in root.css(selector):
-            if in_dropped_tag(node, root, profile):
+            if rules.inside_dropped(node, root):
                 continue
             text = normalise(node.text(deep=True, separator=" "))
             if text:

@@ -22,15 +22,14 @@ _TRAILING = re.compile(r"[\s:.;–—-]+$")
 @dataclass(frozen=True)
 class Markers:
     answers_header: re.Pattern[str]
-    header_keywords: tuple[str, ...]  # a header holds one of these; most lines hold none
+    header_keywords: re.Pattern[str]  # a header holds one of these; most lines hold none
     toc_title: re.Pattern[str]
     labels: LabelReader
 
     def is_answers_header(self, text: str) -> bool:
         if len(text) > _MAX_HEADER_CHARS:
             return False
-        folded = text.casefold()
-        if not any(keyword in folded for keyword in self.header_keywords):
+        if self.header_keywords.search(text) is None:
             return False
         return self.answers_header.fullmatch(_TRAILING.sub("", strip_numbering(text))) is not None
 
@@ -57,11 +56,10 @@ def markers_for(profile: SiteProfile) -> Markers:
     )
 
 
-def _keywords(phrases: tuple[str, ...]) -> tuple[str, ...]:
+def _keywords(phrases: tuple[str, ...]) -> re.Pattern[str]:
     """The start of each phrase's longest word ("questions" → "quest"), for a cheap first test."""
-    return tuple(
-        {max(phrase.casefold().split(), key=len)[:5] for phrase in phrases if phrase.strip()}
-    )
+    stems = sorted({max(p.casefold().split(), key=len)[:5] for p in phrases if p.strip()})
+    return re.compile("|".join(re.escape(stem) for stem in stems), re.IGNORECASE)
 
 
 def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str]:
