@@ -43,7 +43,8 @@ def refuse_challenge(
 
 def refuse_not_found(
     title: str | None, status: int, profile: SiteProfile, source: str | None
-) -> None:
+) -> str:
+    """The title, unless the page is an error page served with 200 (or has no title)."""
     if status >= 400:
         raise ExtractError("not-a-briefing", source, f"HTTP status {status}")
     if not title:
