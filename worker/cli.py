@@ -419,3 +419,39 @@ def reparse(options: Options, all_versions: bool) -> None:
         f"checked {report.checked}: {report.new} new, {report.changed} changed, "
         f"{report.unchanged} unchanged, {report.failed} failed"
     )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status(options: Options, as_json: bool) -> None:
+    """Sources with their last and next runs, failures, counts and archive size."""
+    from worker.status import worker_status
+
+    with _context(options) as ctx:
+        report = worker_status(options.config, ctx.archive)
+    if as_json:
+        _echo_json(report.to_dict())
+        return
+    archive = report.archive
+    click.echo(
+        f"archive   {archive.path} ({archive.size_bytes / 1e6:.1f} MB, schema {archive.schema_version})"
+    )
+    click.echo(
+        f"contents  {archive.documents} documents ({archive.gone} gone), {archive.versions} versions, "
+        f"{archive.passages} passages, {archive.captures} captures, {archive.fetches} fetches"
+    )
+    for source in report.sources:
+        last = source.last_run
+        ran = (
+            f"last run {last.started_at}: {last.counts.seen} seen, {last.counts.new} new, "
+            f"{last.counts.changed} changed, {last.counts.failed} failed"
+            if last
+            else "never run"
+        )
+        streak = f", failing {source.failure_streak}x" if source.failure_streak else ""
+        click.echo(
+            f"source    {source.name} ({source.schedule}): {ran}{streak}; next {source.next_run}"
+        )
+    for error in archive.recent_errors:
+        click.echo(f"error     {error.fetched_at} {error.outcome} {error.url}")

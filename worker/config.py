@@ -3,6 +3,10 @@
 `load_config(path)` is the only reader: it validates every key and raises `ConfigError` naming the
 file and the key at fault, so a daemon never starts on a half-understood config. Nothing else in
 the worker reads the environment or a settings dict by string key.
+
+Listing URLs may be templates: `{year}` and `{month:02d}` (`str.format` fields) are filled per run
+by the discover stage; `{base}` is filled here from `load_config(..., base_url=...)`, which is how
+`briefings demo` points `config/demo.toml` at a local server whose port is only known at run time.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
 
 from worker.errors import ConfigError
 
@@ -95,7 +103,9 @@ def parse_duration(value: Any, where: str, key: str) -> float:
     else:
         match = _DURATION.match(str(value))
         if not match:
-            raise ConfigError(where, key, f"expected a duration such as '30s', '5m', '1h' or '7d', got {value!r}")
+            raise ConfigError(
+                where, key, f"expected a duration such as '30s', '5m', '1h' or '7d', got {value!r}"
+            )
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds < 0:
         raise ConfigError(where, key, "must not be negative")
@@ -126,9 +136,13 @@ class _Table:
             return default
         value = self.data[name]
         if isinstance(value, bool) and kind is not bool and kind != (bool,):
-            raise ConfigError(self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}")
+            raise ConfigError(
+                self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}"
+            )
         if not isinstance(value, kind):
-            raise ConfigError(self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}")
+            raise ConfigError(
+                self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}"
+            )
         return value
 
     def positive(self, name: str, default: float) -> float:
@@ -144,9 +158,14 @@ class _Table:
         return value
 
     def duration(self, name: str, default: float) -> float:
-        return parse_duration(self.data[name], self.where, self.key(name)) if name in self.data else default
+        return (
+            parse_duration(self.data[name], self.where, self.key(name))
+            if name in self.data
+            else default
+        )
 
     def strings(self, name: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """A list of strings; without a default the key is required and must not be empty."""
         if name not in self.data:
             if default is None:
                 raise ConfigError(self.where, self.key(name), "missing")
@@ -156,6 +175,8 @@ class _Table:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(self.where, self.key(name), "expected a list of non-empty strings")
+        if not value and default is None:
+            raise ConfigError(self.where, self.key(name), "must not be empty")
         return tuple(value)
 
     def required_str(self, name: str) -> str:
@@ -194,64 +215,141 @@ def _recheck(table: _Table) -> RecheckPolicy:
         raw = table.data["after"]
         if not isinstance(raw, list):
             raise ConfigError(table.where, table.key("after"), "expected a list of durations")
-        after = tuple(parse_duration(v, table.where, f"{table.key('after')}[{i}]") for i, v in enumerate(raw))
+        after = tuple(
+            parse_duration(v, table.where, f"{table.key('after')}[{i}]") for i, v in enumerate(raw)
+        )
     return RecheckPolicy(
         after=after,
         every=table.duration("every", d.every),
         per_run=table.count("per_run", d.per_run, minimum=0),
-        interval=table.duration("interval", d.interval),
+        interval=_positive_duration(table, "interval", d.interval),
     )
+
+
+def _positive_duration(table: _Table, name: str, default: float) -> float:
+    value = table.duration(name, default)
+    if value <= 0:
+        raise ConfigError(table.where, table.key(name), "must be greater than 0")
+    return value
 
 
 def _schedule(table: _Table) -> Schedule:
     table.check_known({"interval", "cron", "jitter"})
     cron = table.get("cron", str, None)
-    interval = table.duration("interval", 0.0) if "interval" in table.data else None
+    interval = _positive_duration(table, "interval", 0.0) if "interval" in table.data else None
     if cron and interval:
         raise ConfigError(table.where, table.prefix, "give either interval or cron, not both")
     if cron:
         fields = cron.split()
         if len(fields) != 5:
-            raise ConfigError(table.where, table.key("cron"), f"expected five fields (m h dom mon dow), got {cron!r}")
+            raise ConfigError(
+                table.where,
+                table.key("cron"),
+                f"expected five fields (m h dom mon dow), got {cron!r}",
+            )
+        # APScheduler 3 counts weekdays from Monday = 0, cron from Sunday = 0; names are clear.
+        if re.search(r"\d", fields[4]):
+            raise ConfigError(
+                table.where,
+                table.key("cron"),
+                "write the day of week as names (mon-sun, *), not numbers",
+            )
+        try:
+            CronTrigger.from_crontab(cron, timezone=UTC)
+        except ValueError as error:
+            raise ConfigError(
+                table.where, table.key("cron"), f"not a valid cron expression: {error}"
+            ) from None
     elif not interval:
         interval = 3600.0
-    return Schedule(interval=None if cron else interval, cron=cron, jitter=table.duration("jitter", 0.0))
+    return Schedule(
+        interval=None if cron else interval, cron=cron, jitter=table.duration("jitter", 0.0)
+    )
 
 
-def _source(table: _Table, index: int, known_sites: set[str] | None) -> Source:
+def _source(table: _Table, known_sites: set[str] | None, base_url: str | None) -> Source:
     table.check_known(
-        {"name", "site", "listing_urls", "link_pattern", "allowed_hosts", "schedule",
-         "pages_per_run", "backfill_pages", "backfill_start"}
+        {
+            "name",
+            "site",
+            "listing_urls",
+            "link_pattern",
+            "allowed_hosts",
+            "schedule",
+            "pages_per_run",
+            "backfill_pages",
+            "backfill_start",
+        }
     )
     name = table.required_str("name")
     site = table.get("site", str, None)
     if site is not None and known_sites is not None and site not in known_sites:
-        raise ConfigError(table.where, table.key("site"), f"unknown site profile {site!r} (known: {', '.join(sorted(known_sites))})")
+        raise ConfigError(
+            table.where,
+            table.key("site"),
+            f"unknown site profile {site!r} (known: {', '.join(sorted(known_sites))})",
+        )
     pattern = table.required_str("link_pattern")
     try:
         re.compile(pattern)
     except re.error as error:
-        raise ConfigError(table.where, table.key("link_pattern"), f"not a regular expression: {error}") from None
-    listing_urls = table.strings("listing_urls")
-    for i, url in enumerate(listing_urls):
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(table.where, f"{table.key('listing_urls')}[{i}]", f"not an http(s) URL: {url!r}")
+        raise ConfigError(
+            table.where, table.key("link_pattern"), f"not a regular expression: {error}"
+        ) from None
+    allowed_hosts = tuple(h.lower() for h in table.strings("allowed_hosts"))
+    listing_urls = tuple(
+        _listing_url(table, f"{table.key('listing_urls')}[{i}]", url, allowed_hosts, base_url)
+        for i, url in enumerate(table.strings("listing_urls"))
+    )
+    backfill_start = table.get("backfill_start", str, None)
+    if backfill_start is not None:
+        backfill_start = _listing_url(
+            table, table.key("backfill_start"), backfill_start, allowed_hosts, base_url
+        )
     schedule_data = table.data.get("schedule", {})
     return Source(
         name=name,
         site=site,
         listing_urls=listing_urls,
         link_pattern=pattern,
-        allowed_hosts=tuple(h.lower() for h in table.strings("allowed_hosts")),
+        allowed_hosts=allowed_hosts,
         schedule=_schedule(_Table(schedule_data, table.where, table.key("schedule"))),
         pages_per_run=table.count("pages_per_run", 1),
         backfill_pages=table.count("backfill_pages", 50),
-        backfill_start=table.get("backfill_start", str, None),
+        backfill_start=backfill_start,
     )
 
 
-def load_config(path: Path, known_sites: set[str] | None = None) -> WorkerConfig:
-    """Read and validate `path`. Relative paths in it are relative to the current directory."""
+def _listing_url(
+    table: _Table, key: str, value: str, allowed_hosts: tuple[str, ...], base_url: str | None
+) -> str:
+    """Fill `{base}` now; check that only `{year}` and `{month}` are left for the discover stage
+    and that the URL lies within the source's hosts, since nothing outside them is fetched."""
+    if "{base}" in value:
+        if base_url is None:
+            raise ConfigError(table.where, key, "{base} is filled in only by `briefings demo`")
+        value = value.replace("{base}", base_url.rstrip("/"))
+    try:
+        example = value.format(year=2000, month=1)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ConfigError(
+            table.where, key, f"bad placeholder ({error}); known: {{year}}, {{month:02d}}"
+        ) from None
+    parts = urlsplit(example)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(table.where, key, f"not an http(s) URL: {value!r}")
+    if parts.hostname not in allowed_hosts:
+        raise ConfigError(table.where, key, f"host {parts.hostname!r} is not in allowed_hosts")
+    return value
+
+
+def load_config(
+    path: Path, known_sites: set[str] | None = None, *, base_url: str | None = None
+) -> WorkerConfig:
+    """Read and validate `path`. Relative paths in it are relative to the current directory.
+
+    `known_sites` (profile names) lets a source's `site` be checked; `base_url` fills `{base}`.
+    """
     where = str(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -265,12 +363,13 @@ def load_config(path: Path, known_sites: set[str] | None = None) -> WorkerConfig
     if not isinstance(sources_raw, list):
         raise ConfigError(where, "sources", "expected an array of tables ([[sources]])")
     sources = tuple(
-        _source(_Table(s, where, f"sources[{i}]"), i, known_sites) for i, s in enumerate(sources_raw)
+        _source(_Table(s, where, f"sources[{i}]"), known_sites, base_url)
+        for i, s in enumerate(sources_raw)
     )
     names = [s.name for s in sources]
-    for name in names:
-        if names.count(name) > 1:
-            raise ConfigError(where, "sources.name", f"duplicate source name {name!r}")
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(where, f"sources[{i}].name", f"duplicate source name {name!r}")
     sites_dir = top.get("sites_dir", str, None)
     return WorkerConfig(
         path=path,

@@ -50,7 +50,8 @@ PASSAGE_COLUMNS = (
 
 
 def export_records(archive: Archive, since: str | None) -> Iterator[dict[str, Any]]:
-    """The latest record of each document, with `document_id`, `version`, `seen_at`, `cause`."""
+    """The latest record of each document under `record`, beside `document_id`, `version`,
+    `seen_at` and `cause`: the record itself stays exactly the `RECORD.md` contract."""
     cursor = archive.conn.execute(_RECORDS, {"since": _since(since)})
     for document_id, number, seen_at, cause, record in cursor:
         yield {
@@ -58,7 +59,7 @@ def export_records(archive: Archive, since: str | None) -> Iterator[dict[str, An
             "version": number,
             "seen_at": seen_at,
             "cause": cause,
-            **json.loads(record),
+            "record": json.loads(record),
         }
 
 

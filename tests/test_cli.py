@@ -1,0 +1,227 @@
+"""The command line as a user meets it: real HTTP on 127.0.0.1, real SQLite files, CliRunner.
+
+The sample site is the demo's (`worker.demo.site.SampleSite`): it answers conditional GETs and
+lets a test edit a page between fetches, as a ministry would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from worker.cli import main
+from worker.demo.site import SampleSite
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BRIEFING = "/en/press_service/spokesman/briefings/1955710/"
+CHALLENGE = "/en/press_service/spokesman/briefings/1950309/"
+PAGE_BYTES = (FIXTURES / "pages" / "midru-2024-05-29.html").read_bytes()
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    pages = {
+        BRIEFING: PAGE_BYTES,
+        CHALLENGE: (FIXTURES / "bad" / "midru-challenge.html").read_bytes(),
+    }
+    with SampleSite(pages) as served:
+        yield served
+
+
+@pytest.fixture
+def config(tmp_path: Path, site: SampleSite) -> Path:
+    path = tmp_path / "worker.toml"
+    path.write_text(
+        f"""
+archive = "{tmp_path / "archive.db"}"
+[politeness]
+min_interval = 0
+retries = 0
+timeout = "5s"
+deadline = "10s"
+[[sources]]
+name = "local-midru"
+site = "mid.ru"
+listing_urls = ["{site.base_url}/en/press_service/spokesman/briefings/"]
+link_pattern = '/briefings/\\d+/$'
+allowed_hosts = ["127.0.0.1"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def run_json(config: Path, *args: str) -> Any:
+    result = run(config, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_parse_prints_the_golden_record() -> None:
+    expected = json.loads(
+        (FIXTURES / "pages" / "midru-ru-2020-11-05-cp1251.json").read_text("utf-8")
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "parse",
+            str(FIXTURES / "pages" / "midru-ru-2020-11-05-cp1251.html"),
+            "--url",
+            "http://www.mid.ru/ru/foreign_policy/news/1420571/",
+            "--content-type",
+            "text/html; charset=windows-1251",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert {k: v for k, v in got.items() if k != "warnings"} == {
+        k: v for k, v in expected.items() if k != "warnings"
+    }
+
+
+def test_parse_outline_is_readable() -> None:
+    page = FIXTURES / "pages" / "midru-2024-05-29.html"
+    result = CliRunner().invoke(main, ["parse", str(page), "--url", "https://mid.ru" + BRIEFING])
+    assert result.exit_code == 0
+    assert "Question (TASS): Russia and ASEAN" in result.stdout
+    assert "Document: 1012-29-05-2024" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("midru-challenge", "challenge"),
+        ("midru-not-found", "not-a-briefing"),
+        ("empty-body", "empty"),
+    ],
+)
+def test_parse_refusal_is_one_line_and_exit_2(name: str, reason: str) -> None:
+    path = FIXTURES / "bad" / f"{name}.html"
+    result = CliRunner().invoke(main, ["parse", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {path}: not a briefing page ({reason})")
+
+
+def test_parse_missing_file_names_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["parse", str(tmp_path / "nope.html")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {tmp_path / 'nope.html'}")
+
+
+def test_parse_a_url_fetches_it_once(site: SampleSite, config: Path) -> None:
+    record = run_json(config, "parse", site.url(BRIEFING), "--json")
+    assert record["document_number"] == "1012-29-05-2024"
+    assert record["url"] == site.url(BRIEFING)
+    assert not (config.parent / "archive.db").exists()
+
+
+def test_bad_config_names_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[politeness]\nmin_interval = 'soon'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(bad), "status"])
+    assert result.exit_code == 2
+    assert "politeness.min_interval" in result.stderr
+    assert str(bad) in result.stderr
+
+
+def test_fetch_versions_diff_show_search_export(site: SampleSite, config: Path) -> None:
+    url = site.url(BRIEFING)
+    assert run_json(config, "fetch", url, "--json") == [
+        {"url": url, "outcome": "new", "version": 1}
+    ]
+    assert run_json(config, "fetch", url, "--json")[0]["outcome"] == "not-modified"
+
+    # The ministry edits a sentence and adds a follow-up: a new version.
+    edited = PAGE_BYTES.replace(
+        b"Yes, there is. The work plan", b"Yes, there is real progress. The work plan"
+    )
+    site.set_page(BRIEFING, edited)
+    assert run_json(config, "fetch", url, "--json")[0] == {
+        "url": url,
+        "outcome": "changed",
+        "version": 2,
+    }
+
+    versions = run_json(config, "versions", url, "--json")
+    assert [v["version"] for v in versions] == [1, 2]
+    assert {"version", "seen_at", "cause", "identity"} <= set(versions[0])
+    assert versions[1]["cause"] == "fetch"
+
+    diff = run(config, "diff", "1012-29-05-2024", "--no-color")
+    assert diff.exit_code == 0
+    assert "[-is.-]{+is real progress.+}" in diff.stdout
+
+    shown = run_json(config, "show", url, "--format", "json", "--version", "1")
+    assert "Yes, there is. The work plan" in json.dumps(shown, ensure_ascii=False)
+    assert run(config, "show", "1012-29-05-2024", "--format", "markdown").stdout.startswith(
+        "# Briefing"
+    )
+
+    hits = run_json(config, "search", "real progress", "--json")
+    assert hits and {
+        "url",
+        "title",
+        "published",
+        "speaker",
+        "heading",
+        "snippet",
+        "version",
+    } <= set(hits[0])
+    assert hits[0]["version"] == 2
+    assert run_json(
+        config, "search", "ASEAN", "--speaker", "Zakharova", "--since", "2024-01-01", "--json"
+    )
+
+    lines = run(config, "export", "--format", "jsonl").stdout.splitlines()
+    assert (
+        len(lines) == 1 and json.loads(lines[0])["record"]["document_number"] == "1012-29-05-2024"
+    )
+    rows = list(csv.DictReader(io.StringIO(run(config, "export", "--format", "csv").stdout)))
+    assert any("real progress" in row["text"] for row in rows)
+
+    reparsed = run(config, "reparse")
+    assert reparsed.exit_code == 0 and "0 changed" in reparsed.stdout
+
+
+def test_malformed_search_is_one_clear_line(site: SampleSite, config: Path) -> None:
+    run(config, "fetch", site.url(BRIEFING))
+    result = run(config, "search", '"unbalanced')
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: ")
+
+
+def test_unknown_document_is_an_input_error(config: Path) -> None:
+    result = run(config, "show", "9999-01-01-2020")
+    assert result.exit_code == 2
+    assert "9999-01-01-2020" in result.stderr
+
+
+def test_refused_and_missing_pages_are_logged_not_stored(site: SampleSite, config: Path) -> None:
+    result = run(
+        config,
+        "fetch",
+        site.url(CHALLENGE),
+        site.url("/en/press_service/spokesman/briefings/1/"),
+        "--json",
+    )
+    assert result.exit_code == 1
+    outcomes = [item["outcome"] for item in json.loads(result.stdout)]
+    assert outcomes == ["error: challenge", "gone"]
+    status = run_json(config, "status", "--json")
+    assert status["documents"] == 0 or status["versions"] == 0

@@ -1,0 +1,146 @@
+"""Stage 1, discover: from a source's listing pages to the briefing URLs they link to.
+
+Pure functions, no I/O and no clock (the caller passes `today`), so a saved listing page is a
+complete test case. A listing is read with the site profile's `[listing]` rules (CSS selectors of
+the main list's items, the briefing links inside them, and the next-page link) and filtered by the
+source's own `link_pattern` and `allowed_hosts`: the profile says where links are, the source says
+which of them it archives, and nothing outside the allowed hosts is ever handed to the fetcher.
+
+Sources whose listings are dated indexes (globalsecurity's `index_MM.htm` per month) give URL
+templates with `{year}` and `{month:02d}` (`str.format` fields); `expand_listing_urls` turns them
+into today's addresses and `months_back` walks them into the past for a backfill.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from worker.config import Source
+from worker.page import Page
+from worker.profiles import ListingRules
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one listing page yields: briefing URLs in page order and the next (older) page."""
+
+    links: tuple[str, ...]
+    next_url: str | None
+
+
+def parse_listing(
+    page: Page, rules: ListingRules, *, link_pattern: str, allowed_hosts: Collection[str]
+) -> Listing:
+    """Read the briefing links and the next-page link of one listing page.
+
+    Links are made absolute against the page's URL (or its `<base href>`), stripped of fragments,
+    their hosts lower-cased, de-duplicated keeping the first occurrence, and kept only when their
+    host is allowed and the absolute URL matches `link_pattern` (`re.search`). Without an `items`
+    rule the whole page is searched for `link`; with one, only links inside the main list's items
+    count, so a "latest news" block that reuses the item markup elsewhere on the page is ignored.
+    """
+    tree = LexborHTMLParser(page.text)
+    base = _base_url(tree, page.url)
+    pattern = re.compile(link_pattern)
+    hosts = {h.lower() for h in allowed_hosts}
+
+    links: dict[str, None] = {}
+    for anchor in _link_nodes(tree, rules):
+        url = _absolute(base, anchor)
+        if url and _host_allowed(url, hosts) and pattern.search(url):
+            links.setdefault(url)
+    return Listing(links=tuple(links), next_url=_next_url(tree, rules, base, page.url, hosts))
+
+
+def expand_listing_urls(source: Source, today: date) -> list[str]:
+    """The listing URLs to read today, templates filled in.
+
+    A dated template gives this month's address and last month's, so a briefing filed into last
+    month's index just after the month turned is still found. Plain URLs are returned as they are.
+    """
+    urls: dict[str, None] = {}
+    for template in source.listing_urls:
+        for url in months_back(template, today, _previous_month(today)):
+            urls.setdefault(url)
+    return list(urls)
+
+
+def months_back(template: str, start: date, stop: date) -> Iterator[str]:
+    """`template` filled for every month from `start` back to `stop` (both included), newest first.
+
+    A template with `{year}` but no month yields each year once; a plain URL is yielded once.
+    """
+    seen: set[str] = set()
+    month = date(start.year, start.month, 1)
+    last = date(stop.year, stop.month, 1)
+    while month >= last:
+        url = template.format(year=month.year, month=month.month)
+        if url not in seen:
+            seen.add(url)
+            yield url
+        month = _previous_month(month)
+
+
+def _previous_month(day: date) -> date:
+    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+
+
+def _link_nodes(tree: LexborHTMLParser, rules: ListingRules) -> Iterator[LexborNode]:
+    if rules.items is None:
+        yield from tree.css(rules.link)
+        return
+    for item in tree.css(rules.items):
+        yield from item.css(rules.link)
+
+
+def _next_url(
+    tree: LexborHTMLParser,
+    rules: ListingRules,
+    base: str | None,
+    page_url: str | None,
+    hosts: set[str],
+) -> str | None:
+    if rules.next is None:
+        return None
+    here = _normalize(page_url) if page_url else None
+    for anchor in tree.css(rules.next):
+        url = _absolute(base, anchor)
+        # A link back to the page itself would make a pagination walk loop forever.
+        if url and url != here and _host_allowed(url, hosts):
+            return url
+    return None
+
+
+def _base_url(tree: LexborHTMLParser, page_url: str | None) -> str | None:
+    node = tree.css_first("base[href]")
+    href = node.attributes.get("href") if node is not None else None
+    if href and href.strip():
+        return urljoin(page_url or "", href.strip())
+    return page_url
+
+
+def _absolute(base: str | None, anchor: LexborNode) -> str | None:
+    href = (anchor.attributes.get("href") or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    url = _normalize(urljoin(base or "", href))
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _normalize(url: str) -> str:
+    """Without its fragment and with scheme and host in lower case, so one page is one URL."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(), fragment="")
+    )
+
+
+def _host_allowed(url: str, hosts: set[str]) -> bool:
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    return host in hosts

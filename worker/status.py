@@ -1,0 +1,114 @@
+"""`briefings status`: the configured sources with their last and next runs, and the archive.
+
+The archive knows what happened (runs, failures, counts); the config knows what is scheduled.
+This module joins the two into one value for the command line and for scripts (`--json`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from worker.archive.db import Archive
+from worker.archive.models import ArchiveStatus, RunInfo
+from worker.archive.status import status_summary
+from worker.config import Source, WorkerConfig
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    name: str
+    site: str | None
+    schedule: str
+    last_run: RunInfo | None
+    last_outcome: str | None
+    next_run: str | None  # when the daemon will run it next (if it is running)
+    failure_streak: int
+    backed_off_until: str | None
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    archive: ArchiveStatus
+    sources: tuple[SourceReport, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self.archive)
+        data.pop("sources")
+        data["sources"] = [asdict(source) for source in self.sources]
+        return data
+
+
+def worker_status(
+    config: WorkerConfig, archive: Archive, now: datetime | None = None
+) -> WorkerStatus:
+    now = now or datetime.now(UTC)
+    summary = status_summary(archive)
+    known = {status.state.name: status for status in summary.sources}
+    reports = []
+    for source in (*config.sources, _recheck_source(config)):
+        status = known.get(source.name)
+        state = status.state if status else None
+        last = status.last_run if status else None
+        reports.append(
+            SourceReport(
+                name=source.name,
+                site=source.site,
+                schedule=_describe(source),
+                last_run=last,
+                last_outcome=state.last_outcome if state else None,
+                next_run=_next_run(source, last, state.backed_off_until if state else None, now),
+                failure_streak=state.failure_streak if state else 0,
+                backed_off_until=state.backed_off_until if state else None,
+            )
+        )
+    return WorkerStatus(summary, tuple(reports))
+
+
+def _recheck_source(config: WorkerConfig) -> Source:
+    """The recheck job, shown as a source so its runs and schedule appear beside the others."""
+    from worker.config import Schedule
+
+    return Source(
+        name="recheck",
+        site=None,
+        listing_urls=(),
+        link_pattern="",
+        allowed_hosts=(),
+        schedule=Schedule(interval=config.recheck.interval),
+    )
+
+
+def _describe(source: Source) -> str:
+    schedule = source.schedule
+    every = (
+        f"cron {schedule.cron}" if schedule.cron else f"every {_duration(schedule.interval or 0)}"
+    )
+    return every + (f" ± {_duration(schedule.jitter)}" if schedule.jitter else "")
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _next_run(
+    source: Source, last: RunInfo | None, backed_off_until: str | None, now: datetime
+) -> str | None:
+    if source.schedule.cron:
+        from worker.daemon import source_trigger
+
+        trigger = source_trigger(source.schedule, jitter=False)
+        upcoming = trigger.get_next_fire_time(None, now)
+    elif last is None:
+        upcoming = now
+    else:
+        upcoming = datetime.fromisoformat(last.started_at) + timedelta(
+            seconds=source.schedule.interval or 0
+        )
+    if backed_off_until is not None:
+        upcoming = max(upcoming, datetime.fromisoformat(backed_off_until)) if upcoming else None
+    return upcoming.isoformat(timespec="seconds") if upcoming else None
