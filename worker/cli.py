@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -455,3 +457,80 @@ def status(options: Options, as_json: bool) -> None:
         )
     for error in archive.recent_errors:
         click.echo(f"error     {error.fetched_at} {error.outcome} {error.url}")
+
+
+def _log_level(options: Options) -> int:
+    return {-1: logging.ERROR, 0: logging.INFO}.get(options.verbosity, logging.DEBUG)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every source and the recheck job once, then exit.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr: readable text or JSON lines.",
+)
+@click.pass_obj
+def run(options: Options, once: bool, log_format: str) -> None:
+    """The daemon: archive every configured source on its schedule (one per archive)."""
+    from worker.daemon import run_daemon
+    from worker.logs import setup_logging
+
+    setup_logging(_log_level(options), "json" if log_format == "json" else "text")
+    options.profiles  # refuse a bad site profile before taking the lock  # noqa: B018
+    sys.exit(run_daemon(options.config, db_path=options.archive_path, once=once))
+
+
+@main.command()
+@click.option("--source", "source_name", required=True, help="The configured source to walk.")
+@click.option(
+    "--pages",
+    type=click.IntRange(min=1),
+    help="Listing pages to walk this time (default: the source's backfill_pages).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="For monthly indexes: walk back to this month (YYYY-MM-DD).",
+)
+@click.pass_obj
+def backfill(options: Options, source_name: str, pages: int | None, since: datetime | None) -> None:
+    """Walk a source's listings into the past; resumes where an interrupted run stopped."""
+    import threading
+
+    from rich.progress import Progress
+
+    from worker.logs import setup_logging
+    from worker.pipeline import backfill as walk_back
+
+    setup_logging(logging.WARNING if options.verbosity < 1 else logging.INFO)
+    source = options.config.source(source_name)
+    stop = threading.Event()
+    with _context(options) as ctx, Progress(transient=False) as progress:
+        task = progress.add_task(f"backfill {source.name}", total=pages or source.backfill_pages)
+
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = walk_back(
+                ctx,
+                source,
+                pages=pages,
+                since=since.date() if since else None,
+                stop=stop,
+                progress=advance,
+            )
+        except KeyboardInterrupt:
+            stop.set()
+            click.echo("interrupted: run the same command again to resume", err=True)
+            sys.exit(1)
+    click.echo(
+        f"{report.seen} seen, {report.new} new, {report.changed} changed, "
+        f"{report.unchanged} unchanged, {report.failed} failed"
+        + (f"; stopped: {report.error}" if report.error else "")
+    )
+    if report.error:
+        sys.exit(1)
