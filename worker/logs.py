@@ -50,7 +50,7 @@ class TextFormatter(logging.Formatter):
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         line = super().formatMessage(record)
-        fields = extra_fields(record)
+        fields = {k: v for k, v in extra_fields(record).items() if v is not None}
         if fields:
             line += " " + " ".join(f"{k}={_quoted(v)}" for k, v in fields.items())
         return line

@@ -1,0 +1,243 @@
+"""The daemon (`briefings run`): every source on its schedule, plus the recheck job.
+
+    run_daemon
+      ├── hold_archive_lock            one daemon per archive (`archive.db.lock`)
+      ├── --once: each source in turn, then the recheck job, then exit
+      └── BlockingScheduler (UTC)      jobs rebuilt from the config at every start, nothing persisted
+            ├── a job per source       IntervalTrigger or CronTrigger, with the source's jitter
+            └── the recheck job        every `recheck.interval`
+
+All jobs first run at start, then on their triggers: `coalesce` folds runs missed while the
+machine slept into one, `max_instances=1` never overlaps a job with itself, and a misfire grace
+of one period lets a late run still happen (APScheduler's default of 1 s would drop it).
+
+Jobs run one at a time on a single worker thread, each in a `Context` of its own (its own SQLite
+connection and HTTP client). One at a time because per-host pacing lives in a context's fetcher:
+two jobs in parallel could reach one host (a source and the recheck job, both on mid.ru) twice
+as often as `min_interval` allows.
+
+A failing source (the run failed, or every page it tried failed) is backed off exponentially
+through the archive's source state (`record_source_failure`), so a site that is down is not
+hammered and `briefings status` can show it; its failure is logged once at warning level, and its
+recovery once at info level. Every run logs one line with its counts.
+
+Stop: the first SIGTERM or SIGINT sets the stop event, which the pipeline checks between pages,
+and shuts the scheduler down without starting new jobs; the daemon waits for the current page,
+releases the lock and exits 0. A second signal exits at once with status 1; the archive stays
+consistent because every page is stored in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from worker.archive import store
+from worker.config import Schedule, Source, WorkerConfig
+from worker.errors import BriefingsError
+from worker.lockfile import hold_archive_lock
+from worker.pipeline import Context, RunReport, open_context, recheck_due, run_source
+
+log = logging.getLogger(__name__)
+
+
+def run_daemon(config: WorkerConfig, *, db_path: Path | None, once: bool) -> int:
+    """Run the sources until stopped (or one cycle with `once`); the exit code.
+
+    Raises `ArchiveLocked` when another daemon holds the archive.
+    """
+    db = db_path or config.archive
+    with hold_archive_lock(db) as lock:
+        jobs = Jobs(config, db)
+        if once:
+            with _stop_on_signals(jobs.stop):
+                jobs.run_all_once()
+            return 0
+        scheduler = build_scheduler(jobs)
+        with _stop_on_signals(jobs.stop, then=lambda: _shutdown_soon(scheduler)):
+            log.info("daemon started: %d sources, archive %s, lock %s (PID %d)",
+                     len(config.sources), db, lock, os.getpid())  # fmt: skip
+            scheduler.start()  # returns once a signal has shut the scheduler down
+            jobs.wait_idle()
+        log.info("daemon stopped")
+    return 0
+
+
+@dataclass
+class Jobs:
+    """What the scheduler runs: one call per source run or recheck, each in its own Context."""
+
+    config: WorkerConfig
+    db_path: Path
+    stop: threading.Event = field(default_factory=threading.Event)
+    _busy: threading.Lock = field(default_factory=threading.Lock)
+
+    def source(self, name: str, *, honour_backoff: bool = True) -> None:
+        source = self.config.source(name)
+        with self._job() as ctx:
+            if ctx is None:
+                return
+            state = store.source_state(ctx.archive, name)
+            if honour_backoff and state.backed_off(datetime.now(UTC)):
+                log.debug("%s: backed off until %s", name, state.backed_off_until)
+                return
+            try:
+                report = run_source(ctx, source, stop=self.stop)
+            except BriefingsError as error:  # the archive or a profile, not one page: skip the run
+                _settle(ctx, source, str(error))
+                return
+            _log_run(report)
+            _settle(ctx, source, _failure(report))
+
+    def recheck(self) -> None:
+        with self._job() as ctx:
+            if ctx is not None:
+                _log_run(recheck_due(ctx, stop=self.stop))
+
+    def run_all_once(self) -> None:
+        for source in self.config.sources:
+            self.source(source.name, honour_backoff=False)
+        self.recheck()
+
+    def wait_idle(self) -> None:
+        """Return once no job is running (jobs that start after `stop` return at once)."""
+        with self._busy:
+            pass
+
+    @contextmanager
+    def _job(self) -> Iterator[Context | None]:
+        """A Context for this job's thread, or None once stopping; `wait_idle` waits for it."""
+        with self._busy:
+            if self.stop.is_set():
+                yield None
+                return
+            with open_context(self.config, self.db_path) as ctx:
+                yield ctx
+
+
+def build_scheduler(jobs: Jobs) -> BlockingScheduler:
+    """A scheduler with a job per source and the recheck job, all due now."""
+    scheduler = BlockingScheduler(
+        timezone=UTC, executors={"default": ThreadPoolExecutor(max_workers=1)}
+    )
+    now = datetime.now(UTC)
+    for source in jobs.config.sources:
+        grace = int(period(source.schedule)) + 1
+        scheduler.add_job(jobs.source, source_trigger(source.schedule), args=(source.name,),
+                          id=f"source:{source.name}", name=source.name, next_run_time=now,
+                          coalesce=True, max_instances=1, misfire_grace_time=grace)  # fmt: skip
+    interval = jobs.config.recheck.interval
+    scheduler.add_job(jobs.recheck, IntervalTrigger(seconds=interval, timezone=UTC),
+                      id="recheck", name="recheck", next_run_time=now,
+                      coalesce=True, max_instances=1, misfire_grace_time=int(interval) + 1)  # fmt: skip
+    # A signal that came before the scheduler was running could not shut it down: do it now.
+    scheduler.add_listener(lambda _: _stop_if_set(scheduler, jobs.stop), EVENT_SCHEDULER_STARTED)
+    return scheduler
+
+
+def source_trigger(schedule: Schedule, *, jitter: bool = True) -> BaseTrigger:
+    spread = (int(schedule.jitter) or None) if jitter else None
+    if schedule.cron:
+        minute, hour, day, month, day_of_week = schedule.cron.split()
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=day_of_week, timezone=UTC, jitter=spread)  # fmt: skip
+    return IntervalTrigger(seconds=schedule.interval or 3600.0, timezone=UTC, jitter=spread)
+
+
+def period(schedule: Schedule) -> float:
+    """Seconds between two runs: the interval, or the gap between a cron's next two times."""
+    if schedule.interval:
+        return schedule.interval
+    trigger = source_trigger(schedule, jitter=False)
+    first = trigger.get_next_fire_time(None, datetime.now(UTC))
+    return float((trigger.get_next_fire_time(first, first) - first).total_seconds())
+
+
+def _failure(report: RunReport) -> str | None:
+    if report.error:
+        return report.error
+    if report.seen and report.failed == report.seen:
+        return f"all {report.seen} pages failed"
+    return None
+
+
+def _settle(ctx: Context, source: Source, error: str | None) -> None:
+    """Record the run in the source's state; report a failure streak once, and its end once."""
+    before = store.source_state(ctx.archive, source.name)
+    if error is None:
+        store.record_source_success(ctx.archive, source.name)
+        if before.reported_failure:
+            log.info("%s: working again after %d failed runs", source.name,
+                     before.failure_streak, extra={"source": source.name})  # fmt: skip
+        return
+    # Half a period per failure, doubling: the next run still comes, later ones are skipped.
+    base = period(source.schedule) / 2
+    state = store.record_source_failure(ctx.archive, source.name, error, backoff_base=base)
+    if not before.reported_failure:
+        log.warning("%s: run failed: %s; backing off until %s", source.name, error,
+                    state.backed_off_until, extra={"source": source.name})  # fmt: skip
+        store.mark_failure_reported(ctx.archive, source.name)
+
+
+def _log_run(report: RunReport) -> None:
+    error = f"; error: {report.error}" if report.error else ""
+    log.info(
+        "%s %s: seen %d, new %d, changed %d, unchanged %d, not modified %d, failed %d%s",
+        report.kind, report.source, report.seen, report.new, report.changed, report.unchanged,
+        report.not_modified, report.failed, error, extra={"source": report.source},
+    )  # fmt: skip
+
+
+@contextmanager
+def _stop_on_signals(
+    stop: threading.Event, *, then: Callable[[], None] = lambda: None
+) -> Iterator[None]:
+    """First SIGTERM/SIGINT: set `stop`, call `then`. Second: exit now. Restored on exit."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            os.write(2, b"second signal: stopping now\n")
+            os._exit(1)
+        stop.set()
+        then()
+
+    signums = (signal.SIGTERM, signal.SIGINT)
+    previous = [signal.signal(signum, handle) for signum in signums]
+    try:
+        yield
+    finally:
+        for signum, old in zip(signums, previous, strict=True):
+            signal.signal(signum, old)
+
+
+def _shutdown_soon(scheduler: BlockingScheduler) -> None:
+    # From another thread: the signal may have interrupted the scheduler holding its own locks.
+    threading.Thread(target=_stop_scheduler, args=(scheduler,), name="shutdown").start()
+
+
+def _stop_if_set(scheduler: BlockingScheduler, stop: threading.Event) -> None:
+    if stop.is_set():
+        _stop_scheduler(scheduler)
+
+
+def _stop_scheduler(scheduler: BlockingScheduler) -> None:
+    log.info("stopping: the current page finishes, no new job starts")
+    # Not running yet (the start listener stops it then) or already stopped: nothing to do.
+    with suppress(SchedulerNotRunningError):
+        scheduler.shutdown(wait=False)
