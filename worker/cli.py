@@ -59,7 +59,11 @@ class Options:
     def config(self) -> WorkerConfig:
         if self._config is None:
             if self.config_path.exists() or self.config_explicit:
-                self._config = load_config(self.config_path)
+                # Read twice: the first read says where the site profiles are, the second checks
+                # every source's `site` against them, so a typo stops the start with its key.
+                first = load_config(self.config_path)
+                self._profiles = load_profiles(first.sites_dir)
+                self._config = load_config(self.config_path, known_sites=self._profiles.names)
             else:
                 self._config = WorkerConfig(path=None)
         return self._config

@@ -268,9 +268,16 @@ def parse_target(
 
 
 def discover(
-    ctx: Context, source: Source, start_urls: list[str], pages: int
+    ctx: Context,
+    source: Source,
+    start_urls: list[str],
+    pages: int,
+    stop: threading.Event | None = None,
 ) -> tuple[list[str], str | None]:
-    """Walk up to `pages` listing pages from each start URL; links in order, and where it stopped."""
+    """Walk up to `pages` listing pages from each start URL; links in order, and where it stopped.
+
+    `stop` is checked between listing pages, as between briefing pages.
+    """
     profile = ctx.profiles.choose(start_urls[0] if start_urls else None, source.site)
     if profile.listing is None:
         raise ConfigError(
@@ -283,7 +290,7 @@ def discover(
     for start in start_urls:
         next_url = start
         for _ in range(pages):
-            if next_url is None:
+            if next_url is None or (stop is not None and stop.is_set()):
                 break
             page = ctx.fetcher.fetch(next_url, allowed_hosts=source.allowed_hosts)
             listing = parse_listing(
@@ -304,7 +311,9 @@ def run_source(
     today = today or datetime.now(UTC).date()
 
     def work(counts: Callable[[FetchOutcome], None]) -> None:
-        links, _ = discover(ctx, source, expand_listing_urls(source, today), source.pages_per_run)
+        links, _ = discover(
+            ctx, source, expand_listing_urls(source, today), source.pages_per_run, stop
+        )
         known = store.known_urls(ctx.archive, links)
         for url in links:
             if stop.is_set():
@@ -402,7 +411,8 @@ def _run(
         work(count)
     except (FetchError, ConfigError) as failure:
         error = str(failure)
-        log.warning("%s run of %s failed: %s", kind, name, error, extra={"source": name})
+        # Info, not warning: the daemon decides when a failing source is worth a warning (once).
+        log.info("%s run of %s failed: %s", kind, name, error, extra={"source": name})
     finished = _now()
     store.finish_run(ctx.archive, run_id, tally, error=error, now=finished)
     return RunReport(
