@@ -538,3 +538,18 @@ def backfill(options: Options, source_name: str, pages: int | None, since: datet
     )
     if report.error:
         sys.exit(1)
+
+
+@main.command()
+@click.pass_obj
+def demo(options: Options) -> None:
+    """Offline: serve a sample site on 127.0.0.1, archive it, edit a page, archive again."""
+    from worker.demo import run_demo
+
+    db = options.db or Path("archive.db")
+    run_demo(db, click.echo)
+    prefix = "briefings" if db == Path("archive.db") else f"briefings --db {db}"
+    click.echo("Try next:")
+    click.echo(f'  {prefix} search "Arctic" --speaker Zakharova')
+    click.echo(f"  {prefix} versions 1012-29-05-2024")
+    click.echo(f"  {prefix} show 1012-29-05-2024 --format markdown")

@@ -1,0 +1,157 @@
+"""`briefings demo`: the whole product in half a minute, offline.
+
+1. Serve a bundled sample site on 127.0.0.1: two listing pages in mid.ru's markup, a news index
+   in globalsecurity.org's, and seven briefing pages from both (copies of real page shapes).
+2. Archive it through the daemon's own code path (`run --once`) into `archive.db`.
+3. Edit one briefing on the server, as the ministry does after publishing.
+4. Archive again: unchanged pages cost a 304; the edited one becomes version 2.
+5. Print the new version's diff and three commands to try next.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from worker.archive.db import Archive
+from worker.archive.queries import get_version, list_versions, resolve_document
+from worker.config import load_config
+from worker.daemon import run_daemon
+from worker.demo.site import SampleSite
+from worker.diff import diff_records, render_diff_text
+from worker.errors import ArchiveError, ConfigError
+from worker.profiles import default_sites_dir
+
+PAGES_DIR = Path(__file__).parent / "pages"
+
+# Server path → bundled file.
+SITE = {
+    "/en/press_service/spokesman/briefings/": "midru-listing-1.html",
+    "/en/press_service/spokesman/briefings/?PAGEN_1=2": "midru-listing-2.html",
+    "/en/press_service/spokesman/briefings/1955710/": "midru-1955710.html",
+    "/en/press_service/spokesman/briefings/1965311/": "midru-1965311.html",
+    "/en/press_service/spokesman/briefings/3344876/": "midru-3344876.html",
+    "/ru/press_service/spokesman/briefings/1420571/": "midru-ru-1420571.html",
+    "/wmd/library/news/russia/index.html": "gs-index.html",
+    "/wmd/library/news/russia/2020/russia-201105-russia-mfab01.htm": "gs-201105.html",
+    "/wmd/library/news/russia/2023/russia-231012-russia-mfab01.htm": "gs-231012.html",
+    "/wmd/library/news/russia/2025/07/russia-250731-russia-mfab01.htm": "gs-250731.html",
+}
+EDITED = "/en/press_service/spokesman/briefings/1955710/"
+# The ministry's later edit: a corrected answer and a follow-up exchange.
+EDITS = (
+    (
+        b"Yes, there is. The work plan on cooperation in disaster management",
+        b"Yes, there is real progress. The work plan on cooperation in disaster management",
+    ),
+    (
+        b"we are ready to share it.</p>",
+        b"we are ready to share it.</p>\n<p><strong>Question</strong>: When will the plan be "
+        b"signed?</p>\n<p><strong>Maria Zakharova</strong>: At the ministerial meeting in July.</p>",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    db_path: Path
+    documents: int
+    versions: int
+    edited_url: str
+    diff_text: str
+
+
+def demo_config_path() -> Path:
+    return default_sites_dir().parent / "demo.toml"
+
+
+def site_pages() -> dict[str, bytes]:
+    return {path: (PAGES_DIR / name).read_bytes() for path, name in SITE.items()}
+
+
+def edited(page: bytes) -> bytes:
+    for old, new in EDITS:
+        if old not in page:
+            raise ArchiveError(f"demo: the sample page no longer contains {old[:40]!r}")
+        page = page.replace(old, new, 1)
+    return page
+
+
+def prepare_archive(db_path: Path) -> None:
+    """Start from an empty archive, unless the file holds anything but an earlier demo."""
+    if not db_path.exists():
+        return
+    with Archive.open(db_path) as archive:
+        urls = [row[0] for row in archive.conn.execute("SELECT canonical_url FROM documents")]
+    foreign = [url for url in urls if urlsplit(url).hostname != "127.0.0.1"]
+    if foreign:
+        raise ConfigError(
+            str(db_path),
+            "--db",
+            f"holds {len(foreign)} documents that are not from the demo; "
+            "give the demo another file, e.g. --db demo.db",
+        )
+    for suffix in ("", "-wal", "-shm"):
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+
+
+def run_demo(db_path: Path, say: Callable[[str], None]) -> DemoResult:
+    prepare_archive(db_path)
+    with SampleSite(site_pages()) as site:
+        config = load_config(demo_config_path(), base_url=site.base_url)
+        say(
+            f"1. A sample site is up at {site.base_url}: 2 listing pages in mid.ru's markup, a news"
+        )
+        say("   index in globalsecurity.org's, and 7 briefing pages from both sites.")
+        say(f"2. First run (the same code as `briefings run --once`) into {db_path}:")
+        _quietly(lambda: run_daemon(config, db_path=db_path, once=True))
+        _summarise(db_path, say)
+        say(f"3. The ministry edits a briefing on the site: {site.url(EDITED)}")
+        site.set_page(EDITED, edited(site.page(EDITED)))
+        say(
+            "4. Second run: unchanged pages answer 304 Not Modified; the edited one is fetched again."
+        )
+        _quietly(lambda: run_daemon(config, db_path=db_path, once=True))
+        result = _result(db_path, site.url(EDITED))
+    say(f"   {result.documents} documents, {result.versions} versions in {db_path}.")
+    say("5. What changed (`briefings diff`):")
+    say(result.diff_text)
+    return result
+
+
+def _quietly(run: Callable[[], int]) -> None:
+    """Run with the daemon's per-page log lines held back: the demo tells its own story."""
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        code = run()
+    finally:
+        root.setLevel(previous)
+    if code != 0:
+        raise ArchiveError(f"demo: the run exited with status {code}")
+
+
+def _summarise(db_path: Path, say: Callable[[str], None]) -> None:
+    with Archive.open(db_path) as archive:
+        rows = archive.conn.execute(
+            "SELECT d.site, d.published, d.title FROM documents AS d ORDER BY d.site, d.published"
+        ).fetchall()
+    for site, published, title in rows:
+        say(f"   new  {site:<14} {(published or '')[:10]:<10}  {title}")
+
+
+def _result(db_path: Path, url: str) -> DemoResult:
+    with Archive.open(db_path) as archive:
+        document = resolve_document(archive, url)
+        versions = list_versions(archive, document.id)
+        old = get_version(archive, document.id, versions[-2].number if len(versions) > 1 else 1)
+        new = get_version(archive, document.id, versions[-1].number)
+        counts = archive.conn.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM versions)"
+        ).fetchone()
+    diff = render_diff_text(diff_records(old.record, new.record))
+    return DemoResult(db_path, counts[0], counts[1], url, diff)

@@ -1,0 +1,47 @@
+"""`briefings demo` end to end: it serves, archives, edits, archives again and shows the diff."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from worker.cli import main
+
+
+def test_demo_archives_edits_and_shows_the_diff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "[-is.-]{+is real progress.+}" in result.stdout
+    assert "+ turn 3, Question: When will the plan be signed?" in result.stdout
+    assert "Try next:" in result.stdout
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        documents, versions = db.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM versions)"
+        ).fetchone()
+        sites = {row[0] for row in db.execute("SELECT site FROM documents")}
+    assert (documents, versions) == (7, 8)
+    assert sites == {"mid.ru", "globalsecurity"}
+    # The suggested commands work on what the demo left behind.
+    versions_out = CliRunner().invoke(main, ["versions", "1012-29-05-2024"])
+    assert versions_out.exit_code == 0 and "v2" in versions_out.stdout
+
+
+def test_demo_starts_afresh_but_never_over_a_real_archive(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert CliRunner().invoke(main, ["--db", str(db), "demo"]).exit_code == 0
+    again = CliRunner().invoke(main, ["--db", str(db), "demo"])
+    assert again.exit_code == 0, again.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM versions").fetchone() == (8,)
+        conn.execute("UPDATE documents SET canonical_url = 'https://mid.ru/x/' WHERE id = 1")
+    refused = CliRunner().invoke(main, ["--db", str(db), "demo"])
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(
+        f"error: {db}: --db: holds 1 documents that are not from the demo"
+    )
