@@ -11,6 +11,7 @@ import csv
 import json
 import logging
 import sys
+import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -180,18 +181,26 @@ def _echo_json(data: object) -> None:
 @click.argument("urls", nargs=-1)
 @click.option("--source", "source_name", help="Archive the newest listing pages of this source.")
 @click.option("--force", is_flag=True, help="Ignore stored validators (no conditional GET).")
+@click.option("--site", help="Site profile for these URLs (default: the source's, else by host).")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON list of {url, outcome, version}."
 )
 @click.pass_obj
 def fetch(
-    options: Options, urls: tuple[str, ...], source_name: str | None, force: bool, as_json: bool
+    options: Options,
+    urls: tuple[str, ...],
+    source_name: str | None,
+    force: bool,
+    site: str | None,
+    as_json: bool,
 ) -> None:
     """Fetch and archive URLs now (safe while the daemon runs)."""
     from worker.pipeline import archive_url, discover
 
     if not urls and not source_name:
         raise click.UsageError("give one or more URLs, or --source NAME")
+    if site:
+        options.profiles.get(site)  # an unknown name stops here, before any fetch
     source = options.config.source(source_name) if source_name else None
     outcomes = []
     with _context(options) as ctx:
@@ -208,7 +217,7 @@ def fetch(
                 source.pages_per_run,
             )
         for url in targets:
-            outcome = archive_url(ctx, url, source=source, force=force)
+            outcome = archive_url(ctx, url, source=source, force=force, site=site)
             outcomes.append(outcome)
             if not as_json:
                 version = f" (version {outcome.version})" if outcome.version else ""
@@ -541,15 +550,31 @@ def backfill(options: Options, source_name: str, pages: int | None, since: datet
 
 
 @main.command()
+@click.option(
+    "--serve", is_flag=True, help="Keep the sample site running afterwards (Ctrl-C stops)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port of the sample site (default: any free port).",
+)
 @click.pass_obj
-def demo(options: Options) -> None:
+def demo(options: Options, serve: bool, port: int) -> None:
     """Offline: serve a sample site on 127.0.0.1, archive it, edit a page, archive again."""
     from worker.demo import run_demo
 
     db = options.db or Path("archive.db")
-    run_demo(db, click.echo)
+    result = run_demo(db, click.echo, port=port, serve=serve)
     prefix = "briefings" if db == Path("archive.db") else f"briefings --db {db}"
     click.echo("Try next:")
     click.echo(f'  {prefix} search "Arctic" --speaker Zakharova')
     click.echo(f"  {prefix} versions 1012-29-05-2024")
     click.echo(f"  {prefix} show 1012-29-05-2024 --format markdown")
+    if result.site is not None:
+        click.echo(f"The sample site stays up at {result.site.base_url} (Ctrl-C stops it); try")
+        click.echo(f"  {prefix} fetch --site mid.ru {result.edited_url}")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            result.site.close()

@@ -124,11 +124,20 @@ def allowed_hosts_for(url: str, profile: SiteProfile, source: Source | None) -> 
 
 
 def archive_url(
-    ctx: Context, url: str, *, source: Source | None = None, force: bool = False
+    ctx: Context,
+    url: str,
+    *,
+    source: Source | None = None,
+    force: bool = False,
+    site: str | None = None,
 ) -> FetchOutcome:
-    """Fetch, extract and store one page; the outcome is logged and returned, never raised."""
+    """Fetch, extract and store one page; the outcome is logged and returned, never raised.
+
+    The site profile is `site` if given, else the source's, else the one for the URL's host.
+    """
     source = source or source_for_url(ctx.config, url)
-    profile = ctx.profiles.choose(url, source.site if source else None)
+    site = site or (source.site if source else None)
+    profile = ctx.profiles.choose(url, site)
     name = source.name if source else None
     validators = None if force else store.validators_for(ctx.archive, url)
     started = time.monotonic()
@@ -162,7 +171,7 @@ def archive_url(
         ctx,
         url,
         page,
-        ctx.profiles.choose(page.url, source.site if source else None),
+        ctx.profiles.choose(page.url, site),
         name,
         started,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,6 +62,7 @@ class DemoResult:
     versions: int
     edited_url: str
     diff_text: str
+    site: SampleSite | None = None  # still serving when the demo was asked to keep it up
 
 
 def demo_config_path() -> Path:
@@ -98,28 +99,35 @@ def prepare_archive(db_path: Path) -> None:
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
 
 
-def run_demo(db_path: Path, say: Callable[[str], None]) -> DemoResult:
+def run_demo(
+    db_path: Path, say: Callable[[str], None], *, port: int = 0, serve: bool = False
+) -> DemoResult:
+    """Run the demo's five steps; with `serve`, the sample site is left running for the caller."""
     prepare_archive(db_path)
-    with SampleSite(site_pages()) as site:
-        config = load_config(demo_config_path(), base_url=site.base_url)
-        say(
-            f"1. A sample site is up at {site.base_url}: 2 listing pages in mid.ru's markup, a news"
-        )
-        say("   index in globalsecurity.org's, and 7 briefing pages from both sites.")
-        say(f"2. First run (the same code as `briefings run --once`) into {db_path}:")
-        _quietly(lambda: run_daemon(config, db_path=db_path, once=True))
-        _summarise(db_path, say)
-        say(f"3. The ministry edits a briefing on the site: {site.url(EDITED)}")
-        site.set_page(EDITED, edited(site.page(EDITED)))
-        say(
-            "4. Second run: unchanged pages answer 304 Not Modified; the edited one is fetched again."
-        )
-        _quietly(lambda: run_daemon(config, db_path=db_path, once=True))
-        result = _result(db_path, site.url(EDITED))
+    site = SampleSite(site_pages(), port=port)
+    try:
+        result = _archive_twice(site, db_path, say)
+    finally:
+        if not serve:
+            site.close()
     say(f"   {result.documents} documents, {result.versions} versions in {db_path}.")
     say("5. What changed (`briefings diff`):")
     say(result.diff_text)
-    return result
+    return replace(result, site=site if serve else None)
+
+
+def _archive_twice(site: SampleSite, db_path: Path, say: Callable[[str], None]) -> DemoResult:
+    config = load_config(demo_config_path(), base_url=site.base_url)
+    say(f"1. A sample site is up at {site.base_url}: 2 listing pages in mid.ru's markup, a news")
+    say("   index in globalsecurity.org's, and 7 briefing pages from both sites.")
+    say(f"2. First run (the same code as `briefings run --once`) into {db_path}:")
+    _quietly(lambda: run_daemon(config, db_path=db_path, once=True))
+    _summarise(db_path, say)
+    say(f"3. The ministry edits a briefing on the site: {site.url(EDITED)}")
+    site.set_page(EDITED, edited(site.page(EDITED)))
+    say("4. Second run: unchanged pages answer 304 Not Modified; the edited one is fetched again.")
+    _quietly(lambda: run_daemon(config, db_path=db_path, once=True))
+    return _result(db_path, site.url(EDITED))
 
 
 def _quietly(run: Callable[[], int]) -> None:
