@@ -465,9 +465,8 @@ def status(options: Options, as_json: bool) -> None:
             else "never run"
         )
         streak = f", failing {source.failure_streak}x" if source.failure_streak else ""
-        click.echo(
-            f"source    {source.name} ({source.schedule}): {ran}{streak}; next {source.next_run}"
-        )
+        upcoming = f"; next {source.next_run}" if source.next_run else ""
+        click.echo(f"source    {source.name} ({source.schedule}): {ran}{streak}{upcoming}")
     for error in archive.recent_errors:
         click.echo(f"error     {error.fetched_at} {error.outcome} {error.url}")
 

@@ -47,7 +47,10 @@ def worker_status(
     summary = status_summary(archive)
     known = {status.state.name: status for status in summary.sources}
     reports = []
-    for source in (*config.sources, _recheck_source(config)):
+    configured = {source.name for source in config.sources} | {"recheck"}
+    # Sources the archive remembers but this config no longer names (or another config did).
+    others = [_unconfigured(name) for name in known if name not in configured]
+    for source in (*config.sources, _recheck_source(config), *others):
         status = known.get(source.name)
         state = status.state if status else None
         last = status.last_run if status else None
@@ -80,8 +83,23 @@ def _recheck_source(config: WorkerConfig) -> Source:
     )
 
 
+def _unconfigured(name: str) -> Source:
+    from worker.config import Schedule
+
+    return Source(
+        name=name,
+        site=None,
+        listing_urls=(),
+        link_pattern="",
+        allowed_hosts=(),
+        schedule=Schedule(interval=None, cron=None),
+    )
+
+
 def _describe(source: Source) -> str:
     schedule = source.schedule
+    if not schedule.cron and not schedule.interval:
+        return "not in this config"
     every = (
         f"cron {schedule.cron}" if schedule.cron else f"every {_duration(schedule.interval or 0)}"
     )
@@ -98,6 +116,8 @@ def _duration(seconds: float) -> str:
 def _next_run(
     source: Source, last: RunInfo | None, backed_off_until: str | None, now: datetime
 ) -> str | None:
+    if not source.schedule.cron and not source.schedule.interval:
+        return None
     if source.schedule.cron:
         from worker.daemon import source_trigger
 

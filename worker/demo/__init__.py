@@ -23,6 +23,7 @@ from worker.daemon import run_daemon
 from worker.demo.site import SampleSite
 from worker.diff import diff_records, render_diff_text
 from worker.errors import ArchiveError, ConfigError
+from worker.lockfile import hold_archive_lock
 from worker.profiles import default_sites_dir
 
 PAGES_DIR = Path(__file__).parent / "pages"
@@ -95,21 +96,28 @@ def prepare_archive(db_path: Path) -> None:
             f"holds {len(foreign)} documents that are not from the demo; "
             "give the demo another file, e.g. --db demo.db",
         )
-    for suffix in ("", "-wal", "-shm"):
-        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    # Under the daemon's lock: a daemon still running on an earlier demo archive keeps it.
+    with hold_archive_lock(db_path):
+        for suffix in ("", "-wal", "-shm"):
+            db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
 
 
 def run_demo(
     db_path: Path, say: Callable[[str], None], *, port: int = 0, serve: bool = False
 ) -> DemoResult:
     """Run the demo's five steps; with `serve`, the sample site is left running for the caller."""
-    prepare_archive(db_path)
-    site = SampleSite(site_pages(), port=port)
     try:
+        site = SampleSite(site_pages(), port=port)
+    except OSError as error:
+        raise ConfigError(f"127.0.0.1:{port}", "--port", error.strerror or str(error)) from None
+    try:
+        prepare_archive(db_path)
         result = _archive_twice(site, db_path, say)
-    finally:
-        if not serve:
-            site.close()
+    except BaseException:
+        site.close()
+        raise
+    if not serve:
+        site.close()
     say(f"   {result.documents} documents, {result.versions} versions in {db_path}.")
     say("5. What changed (`briefings diff`):")
     say(result.diff_text)
