@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, load_config
+from worker.demo.site import DEMO_BASE_URL, DEMO_PORT
 from worker.errors import (
     ArchiveError,
     BriefingsError,
@@ -62,9 +63,11 @@ class Options:
             if self.config_path.exists() or self.config_explicit:
                 # Read twice: the first read says where the site profiles are, the second checks
                 # every source's `site` against them, so a typo stops the start with its key.
-                first = load_config(self.config_path)
+                first = load_config(self.config_path, base_url=DEMO_BASE_URL)
                 self._profiles = load_profiles(first.sites_dir)
-                self._config = load_config(self.config_path, known_sites=self._profiles.names)
+                self._config = load_config(
+                    self.config_path, known_sites=self._profiles.names, base_url=DEMO_BASE_URL
+                )
             else:
                 self._config = WorkerConfig(path=None)
         return self._config
@@ -555,15 +558,17 @@ def backfill(options: Options, source_name: str, pages: int | None, since: datet
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=0,
-    help="Port of the sample site (default: any free port).",
+    default=None,
+    help="Port of the sample site (default: 8400 with --serve, else any free port).",
 )
 @click.pass_obj
-def demo(options: Options, serve: bool, port: int) -> None:
+def demo(options: Options, serve: bool, port: int | None) -> None:
     """Offline: serve a sample site on 127.0.0.1, archive it, edit a page, archive again."""
-    from worker.demo import run_demo
+    from worker.demo import demo_config_path, run_demo
 
     db = options.db or Path("archive.db")
+    if port is None:
+        port = DEMO_PORT if serve else 0
     result = run_demo(db, click.echo, port=port, serve=serve)
     prefix = "briefings" if db == Path("archive.db") else f"briefings --db {db}"
     click.echo("Try next:")
@@ -573,6 +578,8 @@ def demo(options: Options, serve: bool, port: int) -> None:
     if result.site is not None:
         click.echo(f"The sample site stays up at {result.site.base_url} (Ctrl-C stops it); try")
         click.echo(f"  {prefix} fetch --site mid.ru {result.edited_url}")
+        if result.site.port == DEMO_PORT:
+            click.echo(f"  briefings --config {demo_config_path()} --db demo-daemon.db run --once")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
