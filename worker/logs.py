@@ -50,7 +50,11 @@ class TextFormatter(logging.Formatter):
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         line = super().formatMessage(record)
-        fields = {k: v for k, v in extra_fields(record).items() if v is not None}
+        # Fields the message already says (the URL, the outcome) would only repeat it.
+        message = record.getMessage()
+        fields = {
+            k: v for k, v in extra_fields(record).items() if v is not None and str(v) not in message
+        }
         if fields:
             line += " " + " ".join(f"{k}={_quoted(v)}" for k, v in fields.items())
         return line

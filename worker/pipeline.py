@@ -32,7 +32,8 @@ import httpx
 
 from worker.archive import clock, store
 from worker.archive.db import Archive
-from worker.archive.models import RunCounts, RunKind
+from worker.archive.models import ReparseCandidate, RunCounts, RunKind
+from worker.archive.queries import resolve_document
 from worker.config import Source, WorkerConfig
 from worker.discover import expand_listing_urls, months_back, parse_listing
 from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
@@ -455,11 +456,26 @@ class ReparseReport:
     failed: int
 
 
+def _reparse_site(ctx: Context, candidate: ReparseCandidate) -> str | None:
+    """The profile to re-derive with: the source's, else the one that made the stored record.
+
+    Parsing again by the URL's host alone would move a page archived with a forced profile (a
+    mirror, the demo site) to the generic rules and make a spurious version.
+    """
+    source = source_for_url(ctx.config, candidate.url)
+    if source is not None and source.site:
+        return source.site
+    if candidate.document_id is not None:
+        stored = resolve_document(ctx.archive, str(candidate.document_id)).site
+        if stored in ctx.profiles.names:
+            return stored
+    return None
+
+
 def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
     """Re-derive records from stored captures with today's parser; a changed record is a version."""
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
     for candidate in store.iter_reparse_candidates(ctx.archive, all_versions):
-        source = source_for_url(ctx.config, candidate.url)
         page = Page.from_bytes(
             candidate.body,
             url=candidate.url,
@@ -469,7 +485,7 @@ def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
         )
         try:
             record = extract(
-                page, ctx.profiles.choose(candidate.url, source.site if source else None)
+                page, ctx.profiles.choose(candidate.url, _reparse_site(ctx, candidate))
             )
         except ExtractError as error:
             log.info("reparse: %s", error, extra={"url": candidate.url})
