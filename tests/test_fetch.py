@@ -7,7 +7,10 @@ import itertools
 import re
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -31,6 +34,7 @@ from worker.errors import (
     TransportError,
 )
 from worker.fetch import Fetcher, make_client
+from worker.fetch.decoding import CHUNK, BodyDecoder, DecodeFailure, UnsupportedEncoding
 from worker.fetch.pacing import HostPacer
 from worker.fetch.robots import UNREACHABLE_TTL
 from worker.fetch.transfer import parse_retry_after
@@ -102,6 +106,12 @@ def fetcher(fake: FakeTime) -> Iterator[MakeFetcher]:
     yield make
     for client in clients:
         client.close()
+
+
+def streamed(status: int, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """A MockTransport reply as a server sends one: a raw stream. (`content=` would make httpx
+    read and decode the body at once, leaving nothing for `iter_raw`.)"""
+    return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
 
 
 def one_line_naming(error: FetchError, url: str) -> str:
@@ -425,7 +435,7 @@ def test_connect_errors_are_retried(fetcher: MakeFetcher) -> None:
         calls.append(request.url.path)
         if len(calls) < 3:
             raise httpx.ConnectError("connection refused", request=request)
-        return httpx.Response(200, content=PAGE.body, headers=HTML)
+        return streamed(200, PAGE.body, HTML)
 
     fetch = fetcher(transport=httpx.MockTransport(handler), respect_robots=False)
     assert fetch.fetch("https://example.org/page").status == 200
@@ -434,7 +444,7 @@ def test_connect_errors_are_retried(fetcher: MakeFetcher) -> None:
 
 def test_undecodable_body_is_a_transport_error(fetcher: MakeFetcher) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b"not gzip", headers={"Content-Encoding": "gzip"})
+        return streamed(200, b"not gzip", {"Content-Encoding": "gzip"})
 
     fetch = fetcher(transport=httpx.MockTransport(handler), respect_robots=False)
     with pytest.raises(TransportError) as caught:
@@ -495,7 +505,7 @@ def test_www_variant_is_not_implied(fetcher: MakeFetcher) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.host == "example.org":
             return httpx.Response(301, headers={"Location": "https://www.example.org/page"})
-        return httpx.Response(200, content=PAGE.body, headers=HTML)
+        return streamed(200, PAGE.body, HTML)
 
     fetch = fetcher(transport=httpx.MockTransport(handler), respect_robots=False)
     with pytest.raises(HostNotAllowed):
@@ -597,3 +607,160 @@ def test_unusable_retry_after(value: str | None) -> None:
 def test_retry_after_in_the_past_is_zero() -> None:
     now = datetime(2025, 1, 2, tzinfo=UTC)
     assert parse_retry_after("Wed, 01 Jan 2025 00:00:00 GMT", now) == 0.0
+
+
+# --- Content-Encoding, decoded by us a bounded piece at a time ---------------------------------
+
+
+def deflate_zlib(data: bytes) -> bytes:
+    return zlib.compress(data, 9)
+
+
+def deflate_raw(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+def gzip_max(data: bytes) -> bytes:
+    return gzip.compress(data, 9)
+
+
+CODECS: list[tuple[str, Callable[[bytes], bytes]]] = [
+    ("gzip", gzip_max),
+    ("deflate", deflate_zlib),
+    ("deflate", deflate_raw),
+]
+CODEC_IDS = ["gzip", "deflate-zlib", "deflate-raw"]
+BOMB_SIZE = 20 * 1024 * 1024
+
+
+@contextmanager
+def peak_memory() -> Iterator[list[int]]:
+    """The peak of Python allocations made inside the block, in bytes, as `result[0]`."""
+    result: list[int] = []
+    tracemalloc.start()
+    try:
+        yield result
+    finally:
+        result.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(("coding", "compress"), CODECS, ids=CODEC_IDS)
+def test_decoder_never_produces_more_than_a_chunk_at_once(
+    coding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    bomb = compress(bytes(BOMB_SIZE))
+    assert len(bomb) < 64 * 1024  # one network chunk
+    assert CHUNK <= 64 * 1024
+    total = 0
+    largest = 0
+    with peak_memory() as peak:
+        for piece in BodyDecoder(coding).decode([bomb]):
+            total += len(piece)
+            largest = max(largest, len(piece))
+    assert total == BOMB_SIZE
+    assert largest <= CHUNK
+    # One piece at a time is all that is ever held (plus zlib's window and a spare buffer).
+    assert peak[0] < 1024 * 1024
+
+
+def test_gzip_bomb_is_refused_before_it_inflates(server: LocalServer, fetcher: MakeFetcher) -> None:
+    bomb = gzip_max(b"<html>" + bytes(BOMB_SIZE))
+    assert len(bomb) < 64 * 1024
+    server.route("/bomb", Reply(200, bomb, {**HTML, "Content-Encoding": "gzip"}))
+    fetch = fetcher(max_bytes=256 * 1024, respect_robots=False)
+    with peak_memory() as peak, pytest.raises(ResponseTooLarge) as caught:
+        fetch.fetch(server.url("/bomb"))
+    assert "body is over the cap of 262144 bytes" in one_line_naming(
+        caught.value, server.url("/bomb")
+    )
+    # The cap (256 KiB) plus one 64 KiB piece, not 20 MB; the rest is httpx and the server.
+    assert peak[0] < 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("coding", "compress"), CODECS, ids=CODEC_IDS)
+def test_compressed_body_is_decoded(
+    server: LocalServer, fetcher: MakeFetcher, coding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    body = PAGE.body + b"<!-- " + b"briefing " * 50_000 + b"-->"  # several pieces decoded
+    server.route("/page", Reply(200, compress(body), {**HTML, "Content-Encoding": coding}))
+    page = fetcher().fetch(server.url("/page"))
+    assert page.body == body
+    assert "Good afternoon." in page.text
+
+
+@pytest.mark.parametrize("coding", ["identity", "", "GZIP", "x-gzip", "identity, gzip"])
+def test_coding_names(server: LocalServer, fetcher: MakeFetcher, coding: str) -> None:
+    gzipped = "gzip" in coding.lower()
+    body = gzip.compress(PAGE.body) if gzipped else PAGE.body
+    server.route("/page", Reply(200, body, {**HTML, "Content-Encoding": coding}))
+    assert fetcher().fetch(server.url("/page")).body == PAGE.body
+
+
+def test_gzip_robots_txt_is_read(server: LocalServer, fetcher: MakeFetcher) -> None:
+    rules = gzip.compress(b"User-agent: *\nDisallow: /private\n")
+    server.route("/robots.txt", Reply(200, rules, {"Content-Encoding": "gzip"}))
+    server.route("/private", PAGE)
+    with pytest.raises(RobotsDisallowed):
+        fetcher().fetch(server.url("/private"))
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "compress", "gzip, gzip", "deflate, br"])
+def test_unsupported_encoding_is_refused(
+    server: LocalServer, fetcher: MakeFetcher, coding: str
+) -> None:
+    server.route("/page", Reply(200, b"\x00" * 100, {**HTML, "Content-Encoding": coding}))
+    with pytest.raises(TransportError) as caught:
+        fetcher(retries=0).fetch(server.url("/page"))
+    message = one_line_naming(caught.value, server.url("/page"))
+    assert f"Content-Encoding {coding!r}" in message
+    assert "not supported (only gzip, deflate)" in message
+    assert server.paths().count("/page") == 1
+
+
+@pytest.mark.parametrize(("coding", "compress"), CODECS, ids=CODEC_IDS)
+def test_cut_short_compressed_body_is_a_transport_error(
+    fetcher: MakeFetcher, coding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    cut = compress(PAGE.body)[:-10]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return streamed(200, cut, {**HTML, "Content-Encoding": coding})
+
+    fetch = fetcher(transport=httpx.MockTransport(handler), respect_robots=False)
+    with pytest.raises(TransportError) as caught:
+        fetch.fetch("https://example.org/page")
+    message = one_line_naming(caught.value, "https://example.org/page")
+    assert f"cannot decode body ({coding}: " in message
+
+
+@pytest.mark.parametrize(("coding", "compress"), CODECS, ids=CODEC_IDS)
+def test_decoder_takes_a_byte_at_a_time(coding: str, compress: Callable[[bytes], bytes]) -> None:
+    packed = compress(PAGE.body)
+    drip = [packed[i : i + 1] for i in range(len(packed))]
+    assert b"".join(BodyDecoder(coding).decode(drip)) == PAGE.body
+
+
+def test_decoder_reads_concatenated_gzip_members_and_ignores_trailing_bytes() -> None:
+    members = gzip.compress(b"one ") + gzip.compress(b"two")
+    assert b"".join(BodyDecoder("gzip").decode([members + b"\x00\x00junk"])) == b"one two"
+    drip = [members[i : i + 1] for i in range(len(members))]
+    assert b"".join(BodyDecoder("gzip").decode(drip)) == b"one two"
+    packed = deflate_zlib(b"page")
+    assert b"".join(BodyDecoder("deflate").decode([packed, b"junk"])) == b"page"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", None, "identity"])
+def test_decoder_empty_body(coding: str | None) -> None:
+    assert list(BodyDecoder(coding).decode([b"", b""])) == []
+
+
+def test_decoder_refuses_unknown_codings_before_reading() -> None:
+    with pytest.raises(UnsupportedEncoding) as caught:
+        BodyDecoder("br")
+    assert caught.value.reason == "Content-Encoding 'br': coding not supported (only gzip, deflate)"
+    with pytest.raises(UnsupportedEncoding, match="stacked codings"):
+        BodyDecoder("gzip, deflate")
+    with pytest.raises(DecodeFailure, match="gzip: "):
+        list(BodyDecoder("gzip").decode([b"not gzip at all"]))

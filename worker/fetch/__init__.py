@@ -19,7 +19,10 @@
    at once. When retries run out: `HTTPStatusError` for a status, `TransportError` otherwise.
 6. Bounds: each attempt has a total deadline (`DeadlineExceeded`), also against slow-drip
    servers; the decoded body, and any Content-Length, is capped at `max_bytes`
-   (`ResponseTooLarge`). Only gzip and deflate are asked for.
+   (`ResponseTooLarge`). Only gzip and deflate are asked for, and we decode them ourselves from
+   the raw stream, at most 64 KiB per step, so a compression bomb is stopped at the cap instead
+   of inflating in memory first; any other Content-Encoding (br, zstd, stacked codings) and a
+   corrupt or cut-short compressed body are a `TransportError`.
 7. Content: a declared Content-Type other than text/html or application/xhtml+xml (text/plain
    included) raises `NotHTML` before the body is read; a missing one is accepted. The body is
    decoded by `worker.charset` into `Page.text`.

@@ -1,5 +1,9 @@
 """One GET attempt, streamed and bounded: a byte cap on the decoded body and a total deadline.
 
+The body is read raw (`iter_raw`, so httpx decodes nothing) and its Content-Encoding undone by
+`worker.fetch.decoding` at most 64 KiB at a time, so the cap stops a gzip or deflate bomb before
+it inflates in memory; a coding we cannot decode is a `TransportError` before the body is read.
+
 httpx's timeouts bound each network operation, not the whole response, so a server that drips a
 byte at a time would never time out; the deadline is checked after the headers and after every
 chunk. Every network operation is also given at most the deadline, so one silent read cannot
@@ -9,7 +13,7 @@ outlast it by more than the deadline itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +21,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from worker.errors import DeadlineExceeded, NotHTML, ResponseTooLarge, TransportError
+from worker.fetch.decoding import BodyDecoder, DecodeFailure, UnsupportedEncoding
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _SECONDS = re.compile(r"^\s*(\d+)\s*$")
@@ -126,8 +131,6 @@ def get_once(
         raise Transient(_reason("timed out", error)) from None
     except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
         raise Transient(_reason("connection failed", error)) from None
-    except httpx.DecodingError as error:
-        raise TransportError(hop.origin, hop.detail(_reason("cannot decode body", error))) from None
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TransportError(hop.origin, hop.detail(_reason("request failed", error))) from None
 
@@ -139,6 +142,10 @@ def _read_body(
     started: float,
     clock: Callable[[], float],
 ) -> bytes:
+    try:
+        decoder = BodyDecoder(response.headers.get("content-encoding"))
+    except UnsupportedEncoding as error:
+        raise TransportError(hop.origin, hop.detail(error.reason)) from None
     declared = response.headers.get("content-length", "")
     if not limits.truncate and declared.isdigit() and int(declared) > limits.max_bytes:
         raise ResponseTooLarge(
@@ -147,19 +154,37 @@ def _read_body(
         )
     chunks: list[bytes] = []
     size = 0
-    # iter_bytes yields decoded bytes, so a gzip body that inflates past the cap is caught too.
-    for chunk in response.iter_bytes():
-        _check_deadline(hop, limits, started, clock)
-        size += len(chunk)
-        if size > limits.max_bytes:
-            if not limits.truncate:
-                raise ResponseTooLarge(
-                    hop.origin, hop.detail(f"body is over the cap of {limits.max_bytes} bytes")
-                )
-            chunks.append(chunk[: len(chunk) - (size - limits.max_bytes)])
-            break
-        chunks.append(chunk)
+    # Pieces are decoded bytes, at most 64 KiB each, so a body inflating past the cap is stopped
+    # with no more than that decoded beyond it.
+    try:
+        for piece in decoder.decode(_raw(hop, response, limits, started, clock)):
+            size += len(piece)
+            if size > limits.max_bytes:
+                if not limits.truncate:
+                    raise ResponseTooLarge(
+                        hop.origin, hop.detail(f"body is over the cap of {limits.max_bytes} bytes")
+                    )
+                chunks.append(piece[: len(piece) - (size - limits.max_bytes)])
+                break
+            chunks.append(piece)
+    except DecodeFailure as error:
+        raise TransportError(
+            hop.origin, hop.detail(f"cannot decode body ({error.reason})")
+        ) from None
     return b"".join(chunks)
+
+
+def _raw(
+    hop: Hop,
+    response: httpx.Response,
+    limits: Limits,
+    started: float,
+    clock: Callable[[], float],
+) -> Iterator[bytes]:
+    """The body as sent (Content-Encoding not undone), the deadline checked after every chunk."""
+    for chunk in response.iter_raw():
+        _check_deadline(hop, limits, started, clock)
+        yield chunk
 
 
 def _check_deadline(hop: Hop, limits: Limits, started: float, clock: Callable[[], float]) -> None:
