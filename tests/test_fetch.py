@@ -348,6 +348,24 @@ def test_not_modified(server: LocalServer, fetcher: MakeFetcher) -> None:
     assert sent["if-modified-since"] == last_modified
 
 
+def test_rechecks_reuse_one_connection(server: LocalServer, fetcher: MakeFetcher) -> None:
+    """A 304 has no body to read; draining it keeps the connection, so re-checks are cheap."""
+    accepted: list[object] = []
+    accept = server._server.get_request
+
+    def counting_accept() -> tuple[object, object]:
+        request = accept()
+        accepted.append(request)
+        return request
+
+    server._server.get_request = counting_accept  # type: ignore[method-assign,assignment]
+    server.route("/page", Reply(304, headers={"ETag": '"v1"'}))
+    fetch = fetcher(respect_robots=False)
+    for _ in range(5):
+        assert fetch.fetch(server.url("/page"), etag='"v1"').status == 304
+    assert len(accepted) == 1
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 

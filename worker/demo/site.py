@@ -32,6 +32,9 @@ class Resource:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, the client's delayed
+    # ACK holds the second back ~40 ms, which would make every local fetch look slow.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         resource = self.server.site.resource(self.path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,6 +26,7 @@ from worker.fetch.decoding import BodyDecoder, DecodeFailure, UnsupportedEncodin
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _SECONDS = re.compile(r"^\s*(\d+)\s*$")
+_DRAIN_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,15 @@ def get_once(
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"), datetime.now(UTC)
                 )
+                _drain(response)
                 raise Transient(f"HTTP {status}", status=status, retry_after=retry_after)
             body = b""
             if 200 <= status < 300:
                 if check is not None:
                     check(hop, response)
                 body = _read_body(hop, response, limits, started, clock)
+            else:
+                _drain(response)
             return Response(
                 url=hop.url,
                 status=status,
@@ -133,6 +138,18 @@ def get_once(
         raise Transient(_reason("connection failed", error)) from None
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TransportError(hop.origin, hop.detail(_reason("request failed", error))) from None
+
+
+def _drain(response: httpx.Response) -> None:
+    """Read and drop a small unwanted body (a 304's, an error page's) so the connection goes
+    back to the pool: without this, every re-check of an unchanged page costs a new TCP (and
+    TLS) connection. A large body is not worth reading; the connection is dropped instead."""
+    read = 0
+    with suppress(httpx.StreamConsumed):  # a transport that hands over a body already read
+        for chunk in response.iter_raw():
+            read += len(chunk)
+            if read > _DRAIN_LIMIT:
+                return
 
 
 def _read_body(
