@@ -112,7 +112,9 @@ def test_without_an_items_rule_the_whole_page_is_searched() -> None:
     page = html_page('<p><a class="item" href="/a/">a</a></p><div><a class="item" href="/b/">b</a>')
     rules = ListingRules(link="a.item")
     listing = parse_listing(page, rules, link_pattern=r".", allowed_hosts=ANY_HOST)
-    assert listing == Listing(links=("https://mid.ru/a/", "https://mid.ru/b/"), next_url=None)
+    assert listing == Listing(
+        links=("https://mid.ru/a/", "https://mid.ru/b/"), next_url=None, dates=(None, None)
+    )
 
 
 @pytest.mark.parametrize(

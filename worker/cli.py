@@ -198,7 +198,7 @@ def fetch(
     as_json: bool,
 ) -> None:
     """Fetch and archive URLs now (safe while the daemon runs)."""
-    from worker.pipeline import archive_url, discover
+    from worker.pipeline import archive_url, newest_links
 
     if not urls and not source_name:
         raise click.UsageError("give one or more URLs, or --source NAME")
@@ -207,18 +207,7 @@ def fetch(
     source = options.config.source(source_name) if source_name else None
     outcomes = []
     with _context(options) as ctx:
-        targets = list(urls)
-        if source is not None and not urls:
-            from datetime import UTC, datetime
-
-            from worker.discover import expand_listing_urls
-
-            targets, _ = discover(
-                ctx,
-                source,
-                expand_listing_urls(source, datetime.now(UTC).date()),
-                source.pages_per_run,
-            )
+        targets = list(urls) if urls or source is None else list(newest_links(ctx, source))
         for url in targets:
             outcome = archive_url(ctx, url, source=source, force=force, site=site)
             outcomes.append(outcome)

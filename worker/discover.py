@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -28,10 +28,15 @@ from worker.profiles import ListingRules
 
 @dataclass(frozen=True)
 class Listing:
-    """What one listing page yields: briefing URLs in page order and the next (older) page."""
+    """What one listing page yields: briefing URLs in page order and the next (older) page.
+
+    `dates` runs beside `links`: the date the listing prints for each item, where the profile
+    says where it is (`[listing] date`) and it can be read; a backfill `--since` uses them.
+    """
 
     links: tuple[str, ...]
     next_url: str | None
+    dates: tuple[date | None, ...] = ()
 
 
 def parse_listing(
@@ -50,12 +55,16 @@ def parse_listing(
     pattern = re.compile(link_pattern)
     hosts = {h.lower() for h in allowed_hosts}
 
-    links: dict[str, None] = {}
-    for anchor in _link_nodes(tree, rules):
+    links: dict[str, date | None] = {}
+    for anchor, item_date in _link_nodes(tree, rules):
         url = _absolute(base, anchor)
         if url and _host_allowed(url, hosts) and pattern.search(url):
-            links.setdefault(url)
-    return Listing(links=tuple(links), next_url=_next_url(tree, rules, base, page.url, hosts))
+            links.setdefault(url, item_date)
+    return Listing(
+        links=tuple(links),
+        next_url=_next_url(tree, rules, base, page.url, hosts),
+        dates=tuple(links.values()),
+    )
 
 
 def expand_listing_urls(source: Source, today: date) -> list[str]:
@@ -91,12 +100,38 @@ def _previous_month(day: date) -> date:
     return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
 
 
-def _link_nodes(tree: LexborHTMLParser, rules: ListingRules) -> Iterator[LexborNode]:
+def _link_nodes(
+    tree: LexborHTMLParser, rules: ListingRules
+) -> Iterator[tuple[LexborNode, date | None]]:
+    """Each briefing link with the date its list item prints, when there is one."""
     if rules.items is None:
-        yield from tree.css(rules.link)
+        for anchor in tree.css(rules.link):
+            yield anchor, None
         return
+    # Items may nest (a layout table's row around the news table's rows): a link takes the date
+    # of the innermost item holding it, which comes last in document order.
+    found: dict[int, tuple[LexborNode, date | None]] = {}
     for item in tree.css(rules.items):
-        yield from item.css(rules.link)
+        item_date = _item_date(item, rules.date)
+        for anchor in item.css(rules.link):
+            previous = found.get(anchor.mem_id)
+            found[anchor.mem_id] = (anchor, item_date if item_date else previous and previous[1])
+    yield from found.values()
+
+
+# Listings print dates as `13.06.2024` (mid.ru), `30 Nov 2020` (globalsecurity) or ISO.
+_LISTING_DATE_FORMATS = ("%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d")
+
+
+def _item_date(item: LexborNode, selector: str | None) -> date | None:
+    node = item.css_first(selector) if selector else None
+    text = " ".join(node.text().split()) if node is not None else ""
+    for fmt in _LISTING_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _next_url(

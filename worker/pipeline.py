@@ -277,13 +277,32 @@ def parse_target(
 # ---- 1. discover, and whole runs -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Discovered:
+    """Briefing links found on listing pages, in order, with the dates the listings print."""
+
+    links: tuple[str, ...]
+    dates: dict[str, date]
+    next_url: str | None  # the listing page after the last one read
+
+    def since(self, day: date | None) -> tuple[str, ...]:
+        """The links not listed as older than `day` (undated links are kept)."""
+        if day is None:
+            return self.links
+        return tuple(url for url in self.links if self.dates.get(url, day) >= day)
+
+    def reaches_before(self, day: date | None) -> bool:
+        """Whether the listing already went back past `day` (listings run newest first)."""
+        return day is not None and any(d < day for d in self.dates.values())
+
+
 def discover(
     ctx: Context,
     source: Source,
     start_urls: list[str],
     pages: int,
     stop: threading.Event | None = None,
-) -> tuple[list[str], str | None]:
+) -> Discovered:
     """Walk up to `pages` listing pages from each start URL; links in order, and where it stopped.
 
     `stop` is checked between listing pages, as between briefing pages.
@@ -296,6 +315,7 @@ def discover(
             f"site profile {profile.name!r} has no [listing] rules",
         )
     links: dict[str, None] = {}
+    dates: dict[str, date] = {}
     next_url: str | None = None
     for start in start_urls:
         next_url = start
@@ -310,8 +330,15 @@ def discover(
                 allowed_hosts=source.allowed_hosts,
             )
             links.update(dict.fromkeys(listing.links))
+            dates.update((u, d) for u, d in zip(listing.links, listing.dates, strict=False) if d)
             next_url = listing.next_url
-    return list(links), next_url
+    return Discovered(tuple(links), dates, next_url)
+
+
+def newest_links(ctx: Context, source: Source, today: date | None = None) -> tuple[str, ...]:
+    """The briefing links on the source's newest listing pages (`pages_per_run` of them)."""
+    today = today or datetime.now(UTC).date()
+    return discover(ctx, source, expand_listing_urls(source, today), source.pages_per_run).links
 
 
 def run_source(
@@ -321,9 +348,9 @@ def run_source(
     today = today or datetime.now(UTC).date()
 
     def work(counts: Callable[[FetchOutcome], None]) -> None:
-        links, _ = discover(
+        links = discover(
             ctx, source, expand_listing_urls(source, today), source.pages_per_run, stop
-        )
+        ).links
         known = store.known_urls(ctx.archive, links)
         for url in links:
             if stop.is_set():
@@ -357,26 +384,33 @@ def backfill(
     stop: threading.Event,
     progress: Callable[[int, int | None], None],
 ) -> RunReport:
-    """Walk the source's listings into the past, resumably: the next listing page is saved after each."""
+    """Walk the source's listings into the past, archiving what the archive lacks.
+
+    Resumable: the listing page to read next is saved after each one, so a run that was
+    interrupted (Ctrl-C, kill) carries on from there. `since` stops the walk once the listings go
+    back past that date (and skips older items), or bounds the months of a monthly index.
+    """
     state = store.get_backfill(ctx.archive, source.name)
+    resume = state.next_url if state and not state.done else None
     limit = pages or source.backfill_pages
-    queue = _backfill_listings(source, state.next_url if state and not state.done else None, since)
-    done_pages = state.pages_done if state and not state.done else 0
+    queue = _backfill_listings(source, resume, since)
+    done_pages = state.pages_done if state is not None and resume else 0
 
     def work(counts: Callable[[FetchOutcome], None]) -> None:
         nonlocal done_pages
         walked = 0
         while queue and walked < limit and not stop.is_set():
-            listing_url = queue.pop(0)
-            links, next_url = discover(ctx, source, [listing_url], 1)
+            found = discover(ctx, source, [queue[0]], 1)
+            links = found.since(since)
             known = store.known_urls(ctx.archive, links)
             for url in links:
                 if stop.is_set():
                     return
                 if url not in known:
                     counts(archive_url(ctx, url, source=source))
-            if next_url and next_url not in queue:
-                queue.insert(0, next_url)
+            queue.pop(0)
+            if found.next_url and not found.reaches_before(since) and found.next_url not in queue:
+                queue.insert(0, found.next_url)
             walked += 1
             done_pages += 1
             store.save_backfill(
@@ -392,8 +426,12 @@ def backfill(
 
 
 def _backfill_listings(source: Source, resume: str | None, since: date | None) -> list[str]:
-    if resume:
-        return [resume]
+    """The listing pages to walk, newest first; from `resume` on when a walk was interrupted.
+
+    A paginated listing is followed page by page from its first page; a monthly index is every
+    month back to `since` (default: ten years). A resumed walk of months keeps the months after
+    the one it stopped at.
+    """
     today = datetime.now(UTC).date()
     urls: list[str] = []
     for template in source.listing_urls:
@@ -401,7 +439,9 @@ def _backfill_listings(source: Source, resume: str | None, since: date | None) -
             urls.extend(months_back(template, today, since or date(today.year - 10, 1, 1)))
         else:
             urls.append(template)
-    return urls
+    if resume is None:
+        return urls
+    return urls[urls.index(resume) :] if resume in urls else [resume]
 
 
 def _run(

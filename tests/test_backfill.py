@@ -1,0 +1,231 @@
+"""`briefings backfill`: walks listings into the past, resumes after an interruption, honours --since."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from worker.cli import main
+from worker.demo.site import SampleSite
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = (ROOT / "tests" / "fixtures" / "pages" / "midru-2024-05-29.html").read_bytes()
+LISTING = "/en/press_service/spokesman/briefings/"
+PER_PAGE = 3
+LISTING_PAGES = 4
+FIRST_DAY = date(2024, 6, 1)
+
+
+def briefing_path(n: int) -> str:
+    return f"{LISTING}{1900000 + n}/"
+
+
+def briefing_day(n: int) -> date:
+    return FIRST_DAY - timedelta(days=7 * n)  # newest first, a week apart
+
+
+def listing_page(number: int) -> bytes:
+    items = []
+    for n in range((number - 1) * PER_PAGE, number * PER_PAGE):
+        items.append(
+            f'<li class="announce__item"><span class="announce__date">{briefing_day(n):%d.%m.%Y}'
+            f'</span><a class="announce__link" href="{briefing_path(n)}">Briefing {n}</a></li>'
+        )
+    more = (
+        f'<div class="pagination"><a class="pagination__next" href="?PAGEN_1={number + 1}">Next</a></div>'
+        if number < LISTING_PAGES
+        else ""
+    )
+    return (
+        '<html><body><main><ul class="announce announce_articles">'
+        + "".join(items)
+        + f"</ul>{more}</main></body></html>"
+    ).encode()
+
+
+def briefing(n: int) -> bytes:
+    """The fixture page made into briefing `n`: its own number, date and a sentence of its own."""
+    day = briefing_day(n)
+    return (
+        PAGE.replace(b"1012-29-05-2024", f"{1000 + n}-{day:%d-%m-%Y}".encode())
+        .replace(b"29 May 2024", f"{day.day} {day:%B %Y}".encode())
+        .replace(b"May 29, 2024", f"{day:%B} {day.day}, {day.year}".encode())
+        .replace(
+            b"Preparations are in their final stage", f"Briefing {n}: preparations are".encode()
+        )
+    )
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    pages = {LISTING: listing_page(1)}
+    for number in range(2, LISTING_PAGES + 1):
+        pages[f"{LISTING}?PAGEN_1={number}"] = listing_page(number)
+    for n in range(PER_PAGE * LISTING_PAGES):
+        pages[briefing_path(n)] = briefing(n)
+    with SampleSite(pages) as served:
+        yield served
+
+
+def write_config(tmp_path: Path, site: SampleSite, min_interval: str = "0") -> Path:
+    path = tmp_path / "worker.toml"
+    path.write_text(
+        f"""
+archive = "{tmp_path / "archive.db"}"
+[politeness]
+min_interval = "{min_interval}"
+retries = 0
+[[sources]]
+name = "local"
+site = "mid.ru"
+listing_urls = ["{site.base_url}{LISTING}"]
+link_pattern = '/briefings/\\d{{7}}/$'
+allowed_hosts = ["127.0.0.1"]
+backfill_pages = 10
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def archived(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        return [row[0] for row in db.execute("SELECT canonical_url FROM documents ORDER BY id")]
+
+
+def test_backfill_walks_pages_and_resumes_where_it_stopped(
+    site: SampleSite, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, site)
+    first = CliRunner().invoke(
+        main, ["--config", str(config), "backfill", "--source", "local", "--pages", "2"]
+    )
+    assert first.exit_code == 0, first.output
+    assert "6 seen, 6 new" in first.stdout
+    assert len(archived(tmp_path)) == 6
+    second = CliRunner().invoke(main, ["--config", str(config), "backfill", "--source", "local"])
+    assert second.exit_code == 0, second.output
+    assert "6 seen, 6 new" in second.stdout  # pages 3 and 4, then the walk is done
+    urls = archived(tmp_path)
+    assert sorted(urls) == sorted(site.url(briefing_path(n)) for n in range(12))
+    # A finished walk starts again from the newest page, finding nothing new.
+    third = CliRunner().invoke(
+        main, ["--config", str(config), "backfill", "--source", "local", "--pages", "1"]
+    )
+    assert "3 seen, 0 new" in third.stdout or "0 seen" in third.stdout
+
+
+def test_backfill_since_stops_at_the_date(site: SampleSite, tmp_path: Path) -> None:
+    config = write_config(tmp_path, site)
+    since = briefing_day(4).isoformat()  # briefings 0..4 are on or after it
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "backfill", "--source", "local", "--since", since]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(archived(tmp_path)) == sorted(site.url(briefing_path(n)) for n in range(5))
+
+
+def test_backfill_killed_midway_resumes_without_loss_or_duplicates(
+    site: SampleSite, tmp_path: Path
+) -> None:
+    # One request a second: slow enough to kill the walk part-way through, deterministically
+    # after its first listing page has been recorded.
+    config = write_config(tmp_path, site, min_interval="0.4s")
+    command = [
+        sys.executable,
+        "-m",
+        "worker",
+        "--config",
+        str(config),
+        "backfill",
+        "--source",
+        "local",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if (tmp_path / "archive.db").exists():
+                with sqlite3.connect(tmp_path / "archive.db", timeout=30) as db:
+                    row = db.execute(
+                        "SELECT pages_done FROM backfill WHERE source = 'local'"
+                    ).fetchone()
+                if row and row[0] >= 1:
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the backfill never finished its first listing page")
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    done_before = len(archived(tmp_path))
+    assert PER_PAGE <= done_before < PER_PAGE * LISTING_PAGES
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    urls = archived(tmp_path)
+    assert len(urls) == len(set(urls)) == PER_PAGE * LISTING_PAGES
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        assert db.execute("SELECT count(*) FROM versions").fetchone() == (PER_PAGE * LISTING_PAGES,)
+        assert db.execute("SELECT done FROM backfill WHERE source = 'local'").fetchone() == (1,)
+
+
+def test_monthly_indexes_are_walked_back_and_resumed(tmp_path: Path) -> None:
+    """globalsecurity-style month indexes: one page per month, newest first, resumable."""
+    today = date.today()
+    months = []
+    month = date(today.year, today.month, 1)
+    for _ in range(4):
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    gs_page = (
+        ROOT / "tests" / "fixtures" / "pages" / "globalsecurity-2023-10-12.html"
+    ).read_bytes()
+    pages: dict[str, bytes] = {}
+    for i, month in enumerate(months):
+        path = f"/wmd/library/news/russia/{month.year}/russia-{month:%y%m}01-russia-mfab01.htm"
+        index = f"/wmd/library/news/russia/{month.year}/index_{month.month:02d}.htm"
+        pages[index] = (
+            '<html><body><table><tr><td class="newsitem">'
+            f'<a href="{path}">Briefing</a> <span class="date">01 {month:%b %Y}</span>'
+            "</td></tr></table></body></html>"
+        ).encode()
+        pages[path] = gs_page.replace(b"1952-12-10-2023", f"{1952 + i}-01-{month:%m-%Y}".encode())
+    with SampleSite(pages) as site:
+        config = tmp_path / "worker.toml"
+        config.write_text(
+            f"""
+archive = "{tmp_path / "archive.db"}"
+[politeness]
+min_interval = 0
+retries = 0
+[[sources]]
+name = "gs"
+site = "globalsecurity"
+listing_urls = ["{site.base_url}/wmd/library/news/russia/{{year}}/index_{{month:02d}}.htm"]
+link_pattern = 'russia-\\d{{6}}-russia-mfab01\\.htm$'
+allowed_hosts = ["127.0.0.1"]
+""",
+            encoding="utf-8",
+        )
+        since = months[-1].isoformat()
+        args = ["--config", str(config), "backfill", "--source", "gs", "--since", since]
+        first = CliRunner().invoke(main, [*args, "--pages", "2"])
+        assert first.exit_code == 0, first.output
+        assert len(archived(tmp_path)) == 2
+        second = CliRunner().invoke(main, args)
+        assert second.exit_code == 0, second.output
+        assert len(archived(tmp_path)) == 4
