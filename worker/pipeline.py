@@ -348,17 +348,28 @@ def run_source(
     today = today or datetime.now(UTC).date()
 
     def work(counts: Callable[[FetchOutcome], None]) -> None:
-        links = discover(
-            ctx, source, expand_listing_urls(source, today), source.pages_per_run, stop
-        ).links
-        known = store.known_urls(ctx.archive, links)
-        for url in links:
-            if stop.is_set():
-                return
-            if url not in known:
-                counts(archive_url(ctx, url, source=source))
+        listings = expand_listing_urls(source, today)
+        links = discover(ctx, source, listings, source.pages_per_run, stop).links
+        _archive_unknown(ctx, source, links, stop, counts)
 
     return _run(ctx, source.name, "discover", work)
+
+
+def _archive_unknown(
+    ctx: Context,
+    source: Source,
+    links: tuple[str, ...],
+    stop: threading.Event,
+    counts: Callable[[FetchOutcome], None],
+) -> bool:
+    """Archive the links the archive does not know yet; False when `stop` cut the work short."""
+    known = store.known_urls(ctx.archive, links)
+    for url in links:
+        if stop.is_set():
+            return False
+        if url not in known:
+            counts(archive_url(ctx, url, source=source))
+    return True
 
 
 def recheck_due(ctx: Context, *, stop: threading.Event) -> RunReport:
@@ -401,13 +412,8 @@ def backfill(
         walked = 0
         while queue and walked < limit and not stop.is_set():
             found = discover(ctx, source, [queue[0]], 1)
-            links = found.since(since)
-            known = store.known_urls(ctx.archive, links)
-            for url in links:
-                if stop.is_set():
-                    return
-                if url not in known:
-                    counts(archive_url(ctx, url, source=source))
+            if not _archive_unknown(ctx, source, found.since(since), stop, counts):
+                return
             queue.pop(0)
             if found.next_url and not found.reaches_before(since) and found.next_url not in queue:
                 queue.insert(0, found.next_url)
