@@ -3,7 +3,9 @@
 Run: `python benchmarks/archive.py [--pages 500] [--threads 2] [--keep]`.
 
 A local site (`worker.demo.site.SampleSite`, ETag/304, served from a child process) serves
-`--pages` distinct briefing pages made from the fixture pages (benchmarks/sitegen.py). With
+`--pages` distinct briefing pages made from the fixture pages (benchmarks/sitegen.py): each
+keeps its fixture's chrome but has text of its own, and is served from one server (port) per
+host the fixtures came from, so the archive sees the pages of a site on one host. With
 pacing off (`min_interval=0`, no retries) and a fresh SQLite archive in a temporary directory:
 
 1. first pass: every URL through `worker.pipeline.archive_url` (fetch, extract, store): pages/s,
@@ -124,12 +126,13 @@ def median_loop(urls: Sequence[str], etags: dict[str, str] | None, repeats: int)
 
 _GROUPS = {
     "captures": "captures (raw HTML, zstd)",
-    "versions": "versions (record JSON)",
+    "versions": "versions (record outline JSON)",
     "passages": "passages (text)",
     "passages_fts": "passages_fts (search index)",
     "documents": "documents",
     "fetches": "fetches (log)",
 }
+_OTHER = "other (schema, runs, free pages)"
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Storage:
     groups: dict[str, int]  # page bytes by table group (dbstat), or empty
     capture_blob_bytes: int  # sum(length(body)): the compressed HTML alone
     capture_raw_bytes: int  # sum(size)
+    bases: int  # captures stored without a dictionary
     text_bytes: int  # sum(length(text)) of passages, UTF-8: the briefing text itself
     versions: int
 
@@ -149,8 +153,11 @@ def measure_storage(db: Path) -> Storage:
         file_bytes = sum(
             p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists()
         )
-        blob, raw = conn.execute(
-            "SELECT coalesce(sum(length(body)), 0), coalesce(sum(size), 0) FROM captures"
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(captures)")}
+        based = "count(dictionary_id)" if "dictionary_id" in columns else "0"  # older archives
+        blob, raw, bases = conn.execute(
+            "SELECT coalesce(sum(length(body)), 0), coalesce(sum(size), 0),"
+            f" count(*) - {based} FROM captures"
         ).fetchone()
         versions = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
         text = conn.execute(
@@ -163,13 +170,17 @@ def measure_storage(db: Path) -> Storage:
                 table = owner.get(name, name)
                 if table.startswith("passages_fts"):
                     table = "passages_fts"
-                group = _GROUPS.get(table, "other (schema, runs, free pages)")
+                group = _GROUPS.get(table, _OTHER)
                 groups[group] = groups.get(group, 0) + int(size)
+            # dbstat lists b-tree pages only: the file's free pages count here too.
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            groups[_OTHER] = groups.get(_OTHER, 0) + int(free) * int(page_size)
         except sqlite3.OperationalError:  # SQLite built without the dbstat table
             groups = {}
     finally:
         conn.close()
-    return Storage(file_bytes, groups, int(blob), int(raw), int(text), int(versions))
+    return Storage(file_bytes, groups, int(blob), int(raw), int(bases), int(text), int(versions))
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -206,15 +217,16 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="briefings-bench-archive-"))
     print(f"RSS before the run: {rss_mib():.1f} MiB")
 
-    with serve(partial(briefing_site, args.pages)) as (base_url, pages):
+    with serve(partial(briefing_site, args.pages, by_host=True)) as (base_url, pages):
         raw_bytes = sum(p.size for p in pages)
         sites = sorted({p.site for p in pages})
-        urls = [base_url + p.path for p in pages]
+        urls = [p.url for p in pages]
         print(
             f"{len(pages)} distinct pages from the fixtures ({', '.join(sites)}), "
             f"{raw_bytes / len(pages) / 1024:.1f} KiB each on average, {raw_bytes / 2**20:.1f} MiB"
         )
-        print(f"site: {base_url} (child process); archives under {tmp}")
+        hosts = len({url.split("/")[2] for url in urls})
+        print(f"site: {base_url} and {hosts - 1} more hosts (child process); archives under {tmp}")
         print()
         reference = median_loop(urls, None, args.repeats)
         conditional = median_loop(urls, reference.etags, args.repeats)
@@ -265,12 +277,12 @@ def main() -> None:
     if storage.capture_raw_bytes:
         print(
             f"    (capture blobs alone: {storage.capture_blob_bytes / 2**20:.2f} MiB, zstd "
-            f"{storage.capture_raw_bytes / max(storage.capture_blob_bytes, 1):.1f}x)"
+            f"{storage.capture_raw_bytes / max(storage.capture_blob_bytes, 1):.1f}x; "
+            f"{storage.bases} of {storage.versions} captures are bases)"
         )
     print(
         f"    (the briefing text itself, UTF-8: {storage.text_bytes / 2**20:.2f} MiB, "
-        f"{storage.text_bytes / raw_bytes:.3f} of raw HTML, kept in the record JSON"
-        " and again in passages)"
+        f"{storage.text_bytes / raw_bytes:.3f} of raw HTML, kept in passages)"
     )
     logged = after_304.file_bytes - storage.file_bytes
     print(

@@ -1,14 +1,17 @@
 """Shared by the benchmarks: many distinct briefing pages, a local site serving them, references.
 
 - `briefing_copies(n, sites)`: `n` distinct pages made from the golden fixture pages
-  (tests/fixtures/pages), each with its own document number (where the page has one) and a
-  sentence naming its index in its first paragraph, so each copy is its own record and version
-  while keeping the fixture's size and shape.
+  (tests/fixtures/pages): each keeps its fixture's chrome and markup (pages of a site share
+  those, as real ones do) and document number format, but every paragraph, turn and heading
+  found verbatim in the HTML is refilled with new text of the same length in words, babbled by
+  a seeded word chain over all the fixtures' text, so no two pages share their text (which
+  would flatter any cross-page compression) and each is its own record.
 - `midru_listings(paths, per_page)`: mid.ru-style listing pages (`?PAGEN_1=N` pagination) that
   link the given briefing paths.
 - `serve(build)`: `worker.demo.site.SampleSite` (ETag/304) serving the pages `build()` makes,
   from a child process, so neither the server's Python work (GIL) nor the pages' bytes (RSS)
-  count against the measured worker; yields the base URL and the served paths and sizes.
+  count against the measured worker, one server (port) per host the pages name; yields the
+  first base URL and the served paths, URLs and sizes.
 - `bare_get_loop(urls)`: the reference every benchmark divides by: one `httpx.Client`, GET
   each URL, read the body; no parse, no store.
 """
@@ -17,16 +20,20 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import random
+import re
 import resource
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from html import escape
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psutil
@@ -52,15 +59,27 @@ FIRST_NUMBER = 2_000_000  # copies are numbered from here, like mid.ru's 7-digit
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A piece of a fixture's text (a paragraph, a turn's paragraph, a sentence of one, or a
+    heading) and every place its bytes sit in the page: a heading appears in the TOC too."""
+
+    spans: tuple[tuple[int, int], ...]
+    words: int
+    heading: bool
+
+
+@dataclass(frozen=True)
 class Fixture:
-    """One golden page and what makes a copy of it distinct."""
+    """One golden page: its chrome and markup, and the slots its text fills."""
 
     name: str
     site: str  # the site profile that reads it
+    host: str  # where the page was found: the pages made from it share this host's chrome
     language: str
     content_type: str
+    encoding: str
     body: bytes
-    anchor: bytes  # the start of its first body paragraph, found once in `body`
+    slots: tuple[Slot, ...]
     document_number: bytes | None  # as it appears in `body`, when it appears exactly once
 
 
@@ -73,10 +92,61 @@ class Served:
     content_type: str
     site: str
     kind: str = "briefing"
+    host: str = ""  # pages of one host are served by one server of their own (see `serve`)
+
+
+class Babbler:
+    """Text in one language from an order-1 word Markov chain over every fixture page's text.
+
+    Drawing whole paragraphs from the fixtures would repeat each of their ~200 paragraphs on
+    ~50 pages, the very redundancy a cross-page compressor feeds on; a word chain keeps the
+    language's word frequencies and short phrases but no long verbatim runs across pages.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.follows: dict[str, list[str]] = {}
+        self.starts: list[str] = []
+        for text in texts:
+            words = text.split()
+            for k, word in enumerate(words):
+                if k == 0 or _ENDS_SENTENCE.search(words[k - 1]):
+                    self.starts.append(word)
+                if k + 1 < len(words):
+                    self.follows.setdefault(word, []).append(words[k + 1])
+
+    def words(self, rng: random.Random, count: int) -> list[str]:
+        """Whole sentences, at least `count` words of them."""
+        out: list[str] = []
+        while len(out) < count:
+            word = rng.choice(self.starts)
+            for _ in range(60):
+                out.append(word)
+                if _ENDS_SENTENCE.search(word) or word not in self.follows:
+                    break
+                word = rng.choice(self.follows[word])
+            if not _ENDS_SENTENCE.search(out[-1]):
+                out[-1] = out[-1].rstrip(",;:") + "."
+        return out
+
+    def paragraph(self, rng: random.Random, count: int) -> str:
+        """`count` words: whole sentences, the last cut short where the count ends."""
+        words = self.words(rng, count)[:count]
+        if not _ENDS_SENTENCE.search(words[-1]):
+            words[-1] = words[-1].rstrip(",;:") + "."
+        return " ".join(words)
+
+    def heading(self, rng: random.Random, count: int) -> str:
+        words = [word.rstrip(".?!…") for word in self.words(rng, count)[:count]]
+        text = " ".join(words).rstrip(",;:»")
+        return text[:1].upper() + text[1:]
+
+
+_ENDS_SENTENCE = re.compile(r"[.?!…][»\"”’)]*$")
+_SENTENCES = re.compile(r"(?<=[.?!…])\s+")
 
 
 def load_fixtures(sites: Sequence[str] | None = None) -> list[Fixture]:
-    """The golden briefing pages (of `sites`, by profile name), with their copy anchors."""
+    """The golden briefing pages (of `sites`, by profile name), with their text slots."""
     profiles = load_profiles()
     index = json.loads((FIXTURES / "index.json").read_text(encoding="utf-8"))
     fixtures = []
@@ -90,16 +160,19 @@ def load_fixtures(sites: Sequence[str] | None = None) -> list[Fixture]:
         site = profiles.for_url(entry["url"]).name
         if sites is not None and site not in sites:
             continue
+        encoding = "cp1251" if "1251" in entry["content_type"] else "utf-8"
         number = expected.get("document_number")
         number_bytes = number.encode("ascii") if number else None
         fixtures.append(
             Fixture(
                 name=entry["name"],
                 site=site,
+                host=urlsplit(entry["url"]).netloc,
                 language=expected.get("language") or "en",
                 content_type=entry["content_type"],
+                encoding=encoding,
                 body=body,
-                anchor=_anchor(body, expected),
+                slots=_slots(body, expected, encoding),
                 document_number=(
                     number_bytes if number_bytes and body.count(number_bytes) == 1 else None
                 ),
@@ -110,42 +183,106 @@ def load_fixtures(sites: Sequence[str] | None = None) -> list[Fixture]:
     return fixtures
 
 
-def _anchor(body: bytes, expected: dict[str, Any]) -> bytes:
-    """The first 30 characters of the first body paragraph found verbatim, once, in `body`."""
-    for section in expected["sections"]:
-        paragraphs: list[str] = section.get("paragraphs") or []
-        for paragraph in paragraphs:
-            for encoding in ("utf-8", "cp1251", "cp1252"):
-                try:
-                    start = paragraph[:30].encode(encoding)
-                except UnicodeEncodeError:
-                    continue
-                if len(start) >= 12 and body.count(start) == 1:
-                    return start
-    raise SystemExit("a fixture page has no paragraph whose text appears verbatim in its HTML")
+def _texts(record: dict[str, Any]) -> list[str]:
+    """Every paragraph of the record's body, a turn's paragraphs one by one."""
+    texts: list[str] = []
+    for section in record["sections"]:
+        texts += section.get("paragraphs") or []
+        for turn in section.get("turns") or []:
+            texts += turn["text"].split("\n\n")
+    return texts
+
+
+def _headings(record: dict[str, Any]) -> list[str]:
+    headings = [s["heading"] for s in record["sections"] if s.get("heading")]
+    return list(dict.fromkeys(headings + [e["heading"] for e in record["toc"]]))
+
+
+def _slots(body: bytes, record: dict[str, Any], encoding: str) -> tuple[Slot, ...]:
+    """Where the record's text is found verbatim in `body`: a paragraph found once, else its
+    sentences found once; then every occurrence of each heading outside those."""
+    taken: list[tuple[int, int]] = []
+    slots: list[Slot] = []
+
+    def find(text: str) -> list[tuple[int, int]]:
+        needle = escape(text, quote=False).encode(encoding, "xmlcharrefreplace")
+        spans, at = [], body.find(needle)
+        while at >= 0:
+            spans.append((at, at + len(needle)))
+            at = body.find(needle, at + 1)
+        return [s for s in spans if not any(s[0] < b and a < s[1] for a, b in taken)]
+
+    for text in _texts(record):
+        pieces = [text] if len(find(text)) == 1 else _SENTENCES.split(text)
+        for piece in pieces:
+            spans = find(piece)
+            if len(spans) == 1 and len(piece) >= 20:
+                taken.extend(spans)
+                slots.append(Slot(tuple(spans), len(piece.split()), heading=False))
+    for heading in sorted(_headings(record), key=len, reverse=True):
+        spans = find(heading)
+        if spans and len(heading) >= 12:
+            taken.extend(spans)
+            slots.append(Slot(tuple(spans), len(heading.split()), heading=True))
+    return tuple(slots)
+
+
+# The fixtures hold one Russian briefing (~400 words): a chain over it would replay it nearly
+# verbatim on every Russian page. Russian pages babble the English text spelled in Cyrillic
+# instead: not Russian, but with a real vocabulary's size, repetition and UTF-8/cp1251 bytes.
+_CYRILLIC = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "абцдефгхийклмнопярстувшжызАБЦДЕФГХИЙКЛМНОПЯРСТУВШЖЫЗ",
+)
+
+
+@lru_cache(maxsize=1)
+def babblers() -> dict[str, Babbler]:
+    """A `Babbler` per language: English over every English fixture page's text, Russian
+    over the same text in Cyrillic letters (see `_CYRILLIC`)."""
+    texts: list[str] = []
+    for entry in json.loads((FIXTURES / "index.json").read_text(encoding="utf-8")):
+        if entry["kind"] == "page":
+            path = (FIXTURES / entry["path"]).with_suffix(".json")
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if (record.get("language") or "en") == "en":
+                texts.extend(_texts(record))
+    return {"en": Babbler(texts), "ru": Babbler([t.translate(_CYRILLIC) for t in texts])}
 
 
 def distinct_copy(fixture: Fixture, index: int) -> bytes:
-    """The fixture's bytes with a document number and a sentence of its own."""
+    """The fixture's chrome and markup around text of its own: every slot refilled from the
+    language's word chain (seeded by `index`), and a document number of its own."""
+    rng = random.Random(f"{fixture.name}/{index}")
+    babbler = babblers()[fixture.language]
+    edits: list[tuple[int, int, bytes]] = []
+    for slot in fixture.slots:
+        if slot.heading:
+            text = babbler.heading(rng, slot.words)
+        else:
+            text = babbler.paragraph(rng, slot.words)
+        new = escape(text, quote=False).encode(fixture.encoding, "xmlcharrefreplace")
+        edits.extend((start, end, new) for start, end in slot.spans)
     body = fixture.body
+    for start, end, new in sorted(edits, reverse=True):
+        body = body[:start] + new + body[end:]
     if fixture.document_number is not None:
         _, dash, rest = fixture.document_number.partition(b"-")
         body = body.replace(fixture.document_number, b"%d%s%s" % (1000 + index, dash, rest))
-    sentence = b"This is copy %d of the briefing, served for the benchmark. " % index
-    return body.replace(fixture.anchor, sentence + fixture.anchor, 1)
+    return body
 
 
 def briefing_copies(count: int, sites: Sequence[str] | None = None) -> list[Served]:
-    """`count` distinct briefing pages, cycling through the fixtures of `sites`."""
+    """`count` distinct briefing pages, cycling through the fixtures of `sites`; each names its
+    fixture's host."""
     fixtures = load_fixtures(sites)
     pages = []
     for index in range(count):
         fixture = fixtures[index % len(fixtures)]
         number = FIRST_NUMBER + index
         path = PATH_TEMPLATES[fixture.site].format(lang=fixture.language, number=number)
-        pages.append(
-            Served(path, distinct_copy(fixture, index), fixture.content_type, fixture.site)
-        )
+        body = distinct_copy(fixture, index)
+        pages.append(Served(path, body, fixture.content_type, fixture.site, host=fixture.host))
     return pages
 
 
@@ -219,13 +356,24 @@ class Listed:
     size: int
     site: str
     kind: str
+    url: str
 
 
 def briefing_site(
-    count: int, sites: tuple[str, ...] | None = None, listing_per_page: int = 0
+    count: int,
+    sites: tuple[str, ...] | None = None,
+    listing_per_page: int = 0,
+    *,
+    by_host: bool = False,
 ) -> list[Served]:
-    """`count` distinct briefings; with `listing_per_page`, mid.ru listing pages linking them."""
+    """`count` distinct briefings; with `listing_per_page`, mid.ru listing pages linking them.
+
+    With `by_host`, each page is served from a server of its fixture's host, so pages of one
+    site share a host (as the archive sees sites); else all from one server.
+    """
     pages = briefing_copies(count, sites)
+    if not by_host:
+        pages = [replace(page, host="") for page in pages]
     if listing_per_page:
         pages = midru_listings([p.path for p in pages], listing_per_page) + pages
     return pages
@@ -237,17 +385,24 @@ def _serve(build: Callable[[], list[Served]], conn: Connection) -> None:
     # caps a keep-alive client at ~25 pages/s. Real servers do not do that: turn Nagle off here.
     demo_site._Handler.disable_nagle_algorithm = True
     pages = build()
-    with SampleSite({}) as site:
+    with ExitStack() as stack:
+        servers: dict[str, SampleSite] = {}
         for page in pages:
-            site.set_page(page.path, page.body, page.content_type)
-        conn.send((site.base_url, [Listed(p.path, len(p.body), p.site, p.kind) for p in pages]))
-        conn.recv()  # anything (or EOF) stops the server
+            if page.host not in servers:
+                servers[page.host] = stack.enter_context(SampleSite({}))
+            servers[page.host].set_page(page.path, page.body, page.content_type)
+        listed = [
+            Listed(p.path, len(p.body), p.site, p.kind, servers[p.host].url(p.path)) for p in pages
+        ]
+        conn.send((next(iter(servers.values())).base_url, listed))
+        conn.recv()  # anything (or EOF) stops the servers
 
 
 @contextmanager
 def serve(build: Callable[[], list[Served]]) -> Iterator[tuple[str, list[Listed]]]:
     """Serve the pages `build()` makes (in a child process, which builds them too, so their
-    bytes never count in this process's RSS); yields the base URL and what is served."""
+    bytes never count in this process's RSS), a server per `Served.host`; yields the first
+    server's base URL and what is served, with each page's URL."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve, args=(build, theirs), daemon=True)

@@ -1,4 +1,5 @@
 -- user_version 1
+CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
 CREATE INDEX documents_document_number ON documents (document_number);
@@ -20,11 +21,14 @@ CREATE TABLE captures (
     id INTEGER PRIMARY KEY,
     document_id INTEGER REFERENCES documents (id), -- null: failed to parse, no document yet
     url TEXT NOT NULL,
+    host TEXT NOT NULL, -- of the URL (with a non-default port): the site whose bases it uses
     fetched_at TEXT NOT NULL,
     status INTEGER NOT NULL,
     headers TEXT NOT NULL, -- JSON object, lower-case keys
     sha256 TEXT NOT NULL UNIQUE, -- of the raw bytes: identical bytes are stored once
     size INTEGER NOT NULL, -- of the raw bytes
+    dictionary_id INTEGER REFERENCES captures (id), -- the base whose raw bytes are the zstd
+    -- dictionary of body; null: this capture is a base, plain zstd (worker/archive/dictionaries.py)
     body BLOB NOT NULL -- the raw bytes, zstd-compressed
 );
 CREATE TABLE documents (
@@ -71,7 +75,7 @@ CREATE TABLE passages (
     UNIQUE (version_id, seq)
 );
 CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
-    "text", "heading", "speaker",
+    "text", "heading",
     tokenize='unicode61 remove_diacritics 2',
     content="passages"
 );
@@ -110,18 +114,19 @@ CREATE TABLE versions (
     identity TEXT NOT NULL,
     parser_version TEXT NOT NULL,
     capture_id INTEGER REFERENCES captures (id),
-    record TEXT NOT NULL, -- JSON, RECORD.md
+    record TEXT NOT NULL, -- JSON, RECORD.md, with each section's paragraphs or turns replaced by
+    -- their count: the text is in passages (worker/archive/records.py rebuilds the record)
     UNIQUE (document_id, number)
 );
 CREATE TRIGGER "passages_ad" AFTER DELETE ON "passages" BEGIN
-  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading", "speaker") VALUES('delete', old.rowid, old."text", old."heading", old."speaker");
+  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading") VALUES('delete', old.rowid, old."text", old."heading");
 END;
 CREATE TRIGGER "passages_ai" AFTER INSERT ON "passages" BEGIN
-  INSERT INTO "passages_fts" (rowid, "text", "heading", "speaker") VALUES (new.rowid, new."text", new."heading", new."speaker");
+  INSERT INTO "passages_fts" (rowid, "text", "heading") VALUES (new.rowid, new."text", new."heading");
 END;
 CREATE TRIGGER "passages_au" AFTER UPDATE ON "passages" BEGIN
-  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading", "speaker") VALUES('delete', old.rowid, old."text", old."heading", old."speaker");
-  INSERT INTO "passages_fts" (rowid, "text", "heading", "speaker") VALUES (new.rowid, new."text", new."heading", new."speaker");
+  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading") VALUES('delete', old.rowid, old."text", old."heading");
+  INSERT INTO "passages_fts" (rowid, "text", "heading") VALUES (new.rowid, new."text", new."heading");
 END;
 CREATE VIEW copies AS
 SELECT

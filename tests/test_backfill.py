@@ -158,10 +158,13 @@ def test_backfill_killed_midway_resumes_without_loss_or_duplicates(
     try:
         while time.monotonic() < deadline:
             if (tmp_path / "archive.db").exists():
-                with sqlite3.connect(tmp_path / "archive.db", timeout=30) as db:
-                    row = db.execute(
-                        "SELECT pages_done FROM backfill WHERE source = 'local'"
-                    ).fetchone()
+                try:
+                    with sqlite3.connect(tmp_path / "archive.db", timeout=30) as db:
+                        row = db.execute(
+                            "SELECT pages_done FROM backfill WHERE source = 'local'"
+                        ).fetchone()
+                except sqlite3.OperationalError:  # the file exists before its tables do
+                    row = None
                 if row and row[0] >= 1:
                     break
             time.sleep(0.05)

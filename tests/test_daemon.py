@@ -339,13 +339,14 @@ def test_a_page_edited_between_runs_becomes_a_version(
     wait_for(lambda: version_count(db, BRIEFING) == 2)
     code, err = stop(daemon)
     assert code == 0, err
-    (record,) = query(
+    # The version's text lives in its passages (versions.record holds the outline).
+    (text,) = query(
         db,
-        "SELECT record FROM versions v JOIN documents d ON d.id = v.document_id"
-        " WHERE d.canonical_url LIKE ? AND v.number = 2",
+        "SELECT group_concat(p.text, ' ') FROM passages p JOIN versions v ON v.id = p.version_id"
+        " JOIN documents d ON d.id = v.document_id WHERE d.canonical_url LIKE ? AND v.number = 2",
         f"%{BRIEFING}",
     )
-    assert NEW_SENTENCE in str(record[0])
+    assert NEW_SENTENCE in str(text[0])
     assert version_count(db, OTHER) == 1
 
 

@@ -1,21 +1,23 @@
 """Stage 4, the archive: every distinct version of every briefing, in one SQLite file.
 
-    db.py          `Archive`: one connection, PRAGMAs, migrations, `write()` (BEGIN IMMEDIATE)
-    migrations.py  the schema, numbered by `PRAGMA user_version`
-    store.py       one page's outcome in one transaction (`store_page`, `store_failure`, …)
-    versions.py    documents and the identity gate that decides a new version
-    captures.py    raw bytes, zstd-compressed and content-addressed
-    passages.py    a record cut into the rows full-text search indexes
-    fetchlog.py    one `fetches` row per attempt
-    recheck.py     when known documents are fetched again; which URLs are known
-    reparse.py     replaying stored captures through today's parser
-    state.py       runs, source health and backoff, backfill progress
-    queries.py     documents, versions and copies as users name them
-    search.py      FTS5 search with safely quoted user queries
-    export.py      streaming records and passages out
-    status.py      counts, size, recent errors, sources
-    changes.py     what changed between two versions
-    models.py      the frozen dataclasses all of these hand out
+db.py            `Archive`: one connection, PRAGMAs, migrations, `write()` (BEGIN IMMEDIATE)
+migrations.py    the schema, numbered by `PRAGMA user_version`
+store.py         one page's outcome in one transaction (`store_page`, `store_failure`, …)
+versions.py      documents and the identity gate that decides a new version
+captures.py      raw bytes, zstd-compressed and content-addressed
+dictionaries.py  compressing a capture against a base capture of its site
+records.py       a version's record: its outline in `versions`, its text in `passages`
+passages.py      a record cut into the rows full-text search indexes
+fetchlog.py      one `fetches` row per attempt
+recheck.py       when known documents are fetched again; which URLs are known
+reparse.py       replaying stored captures through today's parser
+state.py         runs, source health and backoff, backfill progress
+queries.py       documents, versions and copies as users name them
+search.py        FTS5 search with safely quoted user queries
+export.py        streaming records and passages out
+status.py        counts, size, recent errors, sources
+changes.py       what changed between two versions
+models.py        the frozen dataclasses all of these hand out
 """
 
 from worker.archive.db import Archive

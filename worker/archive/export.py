@@ -7,16 +7,15 @@ after it, for incremental exports.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from worker.archive import clock
+from worker.archive import clock, records
 from worker.archive.db import Archive
 from worker.errors import ArchiveError
 
 _RECORDS = """
-SELECT v.document_id, v.number, v.seen_at, v.cause, v.record
+SELECT v.document_id, v.number, v.seen_at, v.cause, v.record, v.id
 FROM latest_versions AS v
 WHERE :since IS NULL OR v.seen_at >= :since
 ORDER BY v.document_id
@@ -53,13 +52,13 @@ def export_records(archive: Archive, since: str | None) -> Iterator[dict[str, An
     """The latest record of each document under `record`, beside `document_id`, `version`,
     `seen_at` and `cause`: the record itself stays exactly the `RECORD.md` contract."""
     cursor = archive.conn.execute(_RECORDS, {"since": _since(since)})
-    for document_id, number, seen_at, cause, record in cursor:
+    for document_id, number, seen_at, cause, outline, version_id in cursor:
         yield {
             "document_id": document_id,
             "version": number,
             "seen_at": seen_at,
             "cause": cause,
-            "record": json.loads(record),
+            "record": records.load(archive.conn, version_id, outline).to_dict(),
         }
 
 

@@ -54,11 +54,14 @@ _TABLES = (
     id INTEGER PRIMARY KEY,
     document_id INTEGER REFERENCES documents (id), -- null: failed to parse, no document yet
     url TEXT NOT NULL,
+    host TEXT NOT NULL, -- of the URL (with a non-default port): the site whose bases it uses
     fetched_at TEXT NOT NULL,
     status INTEGER NOT NULL,
     headers TEXT NOT NULL, -- JSON object, lower-case keys
     sha256 TEXT NOT NULL UNIQUE, -- of the raw bytes: identical bytes are stored once
     size INTEGER NOT NULL, -- of the raw bytes
+    dictionary_id INTEGER REFERENCES captures (id), -- the base whose raw bytes are the zstd
+    -- dictionary of body; null: this capture is a base, plain zstd (worker/archive/dictionaries.py)
     body BLOB NOT NULL -- the raw bytes, zstd-compressed
 )""",
     """CREATE TABLE versions (
@@ -70,7 +73,8 @@ _TABLES = (
     identity TEXT NOT NULL,
     parser_version TEXT NOT NULL,
     capture_id INTEGER REFERENCES captures (id),
-    record TEXT NOT NULL, -- JSON, RECORD.md
+    record TEXT NOT NULL, -- JSON, RECORD.md, with each section's paragraphs or turns replaced by
+    -- their count: the text is in passages (worker/archive/records.py rebuilds the record)
     UNIQUE (document_id, number)
 )""",
     """CREATE TABLE passages (
@@ -129,6 +133,7 @@ _INDEXES = (
     "CREATE INDEX documents_title ON documents (title)",
     "CREATE INDEX captures_document_id ON captures (document_id)",
     "CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL",
+    "CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL",
     "CREATE INDEX versions_capture_id ON versions (capture_id)",
     "CREATE INDEX fetches_url ON fetches (url)",
     "CREATE INDEX fetches_document_id ON fetches (document_id)",
@@ -136,24 +141,25 @@ _INDEXES = (
     "CREATE INDEX runs_source ON runs (source)",
 )
 
-# Copied from what sqlite-utils' `enable_fts(["text", "heading", "speaker"],
-# create_triggers=True, tokenize="unicode61 remove_diacritics 2")` writes, so its `detect_fts`
-# (which Datasette also uses) recognises the table.
+# Copied from what sqlite-utils' `enable_fts(["text", "heading"], create_triggers=True,
+# tokenize="unicode61 remove_diacritics 2")` writes, so its `detect_fts` (which Datasette also
+# uses) recognises the table. Speakers are not indexed: search filters them with `LIKE` on
+# passages, and indexing the same name on every passage cost ~5% of the index.
 _FTS = (
     """CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
-    "text", "heading", "speaker",
+    "text", "heading",
     tokenize='unicode61 remove_diacritics 2',
     content="passages"
 )""",
     """CREATE TRIGGER "passages_ai" AFTER INSERT ON "passages" BEGIN
-  INSERT INTO "passages_fts" (rowid, "text", "heading", "speaker") VALUES (new.rowid, new."text", new."heading", new."speaker");
+  INSERT INTO "passages_fts" (rowid, "text", "heading") VALUES (new.rowid, new."text", new."heading");
 END""",
     """CREATE TRIGGER "passages_ad" AFTER DELETE ON "passages" BEGIN
-  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading", "speaker") VALUES('delete', old.rowid, old."text", old."heading", old."speaker");
+  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading") VALUES('delete', old.rowid, old."text", old."heading");
 END""",
     """CREATE TRIGGER "passages_au" AFTER UPDATE ON "passages" BEGIN
-  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading", "speaker") VALUES('delete', old.rowid, old."text", old."heading", old."speaker");
-  INSERT INTO "passages_fts" (rowid, "text", "heading", "speaker") VALUES (new.rowid, new."text", new."heading", new."speaker");
+  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading") VALUES('delete', old.rowid, old."text", old."heading");
+  INSERT INTO "passages_fts" (rowid, "text", "heading") VALUES (new.rowid, new."text", new."heading");
 END""",
 )
 

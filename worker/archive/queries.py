@@ -8,10 +8,10 @@ re-exported here, so every read is importable from one place.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
+from worker.archive import records
 from worker.archive.changes import summarise
 from worker.archive.db import Archive
 from worker.archive.export import export_passages, export_records
@@ -41,7 +41,7 @@ FROM documents AS d
 """
 
 _VERSION = """
-SELECT number, seen_at, cause, identity, parser_version, capture_id, record
+SELECT number, seen_at, cause, identity, parser_version, capture_id, record, id
 FROM versions WHERE document_id = ?
 """
 
@@ -81,7 +81,7 @@ def get_version(archive: Archive, document_id: int, number: int | None = None) -
     found = row.fetchone()
     if found is None:
         raise VersionNotFound(_no_version(archive.conn, document_id, number))
-    return _stored(document_id, found)
+    return _stored(archive.conn, document_id, found)
 
 
 def list_versions(archive: Archive, document_id: int) -> list[VersionInfo]:
@@ -89,7 +89,7 @@ def list_versions(archive: Archive, document_id: int) -> list[VersionInfo]:
     infos: list[VersionInfo] = []
     previous: Record | None = None
     for row in archive.conn.execute(f"{_VERSION} ORDER BY number", (document_id,)):
-        stored = _stored(document_id, row)
+        stored = _stored(archive.conn, document_id, row)
         changes = None if previous is None else summarise(previous, stored.record)
         infos.append(
             VersionInfo(
@@ -115,7 +115,7 @@ def _no_version(conn: sqlite3.Connection, document_id: int, number: int | None) 
     return f"document {document_id} has no version {number} (versions 1 to {count})"
 
 
-def _stored(document_id: int, row: Any) -> StoredVersion:
+def _stored(conn: sqlite3.Connection, document_id: int, row: Any) -> StoredVersion:
     return StoredVersion(
         document_id=document_id,
         number=row[0],
@@ -124,7 +124,7 @@ def _stored(document_id: int, row: Any) -> StoredVersion:
         identity=row[3],
         parser_version=row[4],
         capture_id=row[5],
-        record=Record.from_dict(json.loads(row[6])),
+        record=records.load(conn, row[7], row[6]),
     )
 
 

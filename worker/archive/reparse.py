@@ -86,7 +86,7 @@ def _picks(conn: sqlite3.Connection, all_versions: bool) -> list[_Pick]:
 def iter_reparse_candidates(archive: Archive, all_versions: bool) -> Iterator[ReparseCandidate]:
     """The captures to run through today's parser, bodies decompressed one at a time."""
     for pick in _picks(archive.conn, all_versions):
-        capture = captures.load(archive.conn, pick.capture_id)
+        capture = captures.load(archive, pick.capture_id)
         yield ReparseCandidate(
             capture_id=pick.capture_id,
             document_id=pick.document_id,

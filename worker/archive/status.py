@@ -69,8 +69,7 @@ def _size(archive: Archive) -> int:
 
 def _source_names(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute(
-        "SELECT name FROM sources UNION SELECT source FROM runs WHERE source IS NOT NULL"
-        " ORDER BY 1"
+        "SELECT name FROM sources UNION SELECT source FROM runs WHERE source IS NOT NULL ORDER BY 1"
     )
     return [str(row[0]) for row in rows]
 

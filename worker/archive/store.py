@@ -109,14 +109,26 @@ def store_page(
         if latest is not None and latest.identity == stored.identity():
             number = latest.number
         else:
-            capture_id = captures.keep(conn, page, url, document_id, at)
+            capture_id = captures.keep(archive, page, url, document_id, at)
             new = NewVersion("fetch", parser_version, capture_id, at)
             number = add_version(conn, document_id, stored, new)
             outcome = "new" if latest is None else "changed"
         _checked(conn, document_id, at, _page_validators(page))
         reschedule(conn, document_id, at, policy or RecheckPolicy())
-        log(conn, FetchEntry(url, document_id, source, at, page.status, len(page.body),
-                             duration, outcome, capture_id))
+        log(
+            conn,
+            FetchEntry(
+                url,
+                document_id,
+                source,
+                at,
+                page.status,
+                len(page.body),
+                duration,
+                outcome,
+                capture_id,
+            ),
+        )
     return StoreResult(outcome=outcome, document_id=document_id, version=number, url=url)
 
 
@@ -181,13 +193,25 @@ def store_failure(
         document_id = find_document(conn, canonical)
         capture_id = None
         if page is not None and page.body:
-            capture_id = captures.keep(conn, page, canonical, document_id, at)
+            capture_id = captures.keep(archive, page, canonical, document_id, at)
         if document_id is not None:
             reschedule(conn, document_id, at, policy or RecheckPolicy())
         status = None if page is None else page.status
         size = None if page is None else len(page.body)
-        log(conn, FetchEntry(canonical, document_id, source, at, status, size, duration,
-                             error_outcome(reason), capture_id))
+        log(
+            conn,
+            FetchEntry(
+                canonical,
+                document_id,
+                source,
+                at,
+                status,
+                size,
+                duration,
+                error_outcome(reason),
+                capture_id,
+            ),
+        )
 
 
 def _page_validators(page: Page) -> Validators:

@@ -2,8 +2,9 @@
 
 A document is keyed by its canonical URL. A version is written only when a record's identity
 differs from the document's latest one, numbered 1, 2, 3… per document; the document row
-mirrors the latest version's title, date and numbers. Every function here runs inside the
-caller's write transaction.
+mirrors the latest version's title, date and numbers. A version keeps its record's outline and
+its text as passages (`records.py`); its identity is the hash of the whole record. Every
+function here runs inside the caller's write transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from worker.archive import passages
+from worker.archive import passages, records
 from worker.archive.models import VersionCause
 from worker.record import Record
 
@@ -67,10 +68,9 @@ def version_identity(conn: sqlite3.Connection, document_id: int, number: int) ->
     return None if row is None else str(row[0])
 
 
-def add_version(
-    conn: sqlite3.Connection, document_id: int, record: Record, new: NewVersion
-) -> int:
-    """Write `record` as the document's next version with its passages; returns its number."""
+def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new: NewVersion) -> int:
+    """Write `record` as the document's next version (its outline, and its text as passages);
+    returns its number."""
     latest = latest_version(conn, document_id)
     number = 1 if latest is None else latest.number + 1
     cursor = conn.execute(
@@ -84,13 +84,12 @@ def add_version(
             record.identity(),
             new.parser_version,
             new.capture_id,
-            record.to_json(indent=None),
+            records.outline(record),
         ),
     )
     passages.insert(conn, int(cursor.lastrowid or 0), record)
     conn.execute(
-        "UPDATE documents SET site = ?, document_number = ?, title = ?, published = ?"
-        " WHERE id = ?",
+        "UPDATE documents SET site = ?, document_number = ?, title = ?, published = ? WHERE id = ?",
         (record.site, record.document_number, record.title, record.published, document_id),
     )
     return number

@@ -1,0 +1,281 @@
+"""How the archive stores a version compactly: the record's text once (in passages, the record
+rebuilt from its outline when read) and captures compressed against a base capture of their
+site; whatever is stored reads back exactly."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from worker import parse_page
+from worker.archive import (
+    Archive,
+    captures,
+    export_records,
+    get_version,
+    iter_reparse_candidates,
+    list_versions,
+    store_page,
+)
+from worker.archive.db import PAGE_SIZE
+from worker.archive.dictionaries import Dictionaries
+from worker.archive.records import outline
+from worker.page import Page
+from worker.record import Record, Section, TocEntry, Turn
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+RECORDS = sorted(FIXTURES.glob("*.json"))
+T0 = "2024-06-01T12:00:00+00:00"
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    with Archive.open(tmp_path / "archive.db") as opened:
+        yield opened
+
+
+def put(archive: Archive, record: Record, url: str, body: bytes | None = None) -> int:
+    page = Page.from_bytes(body or record.to_json().encode(), url=url)
+    result = store_page(archive, page, record, source="test", parser_version="p1",
+                        duration=0.1, now=T0)  # fmt: skip
+    return result.document_id
+
+
+def empty_sections(record: Record) -> Record:
+    """`record` with an empty statements section first and an empty answers section last."""
+    sections = (
+        Section(part="statements", heading=None),
+        *record.sections,
+        Section(part="answers", heading="Nothing asked"),
+    )
+    return Record.from_dict({**record.to_dict(), "sections": [s.to_dict() for s in sections]})
+
+
+# --- the record's text, stored once -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=[p.stem for p in RECORDS])
+def test_every_fixture_record_reads_back_exactly(archive: Archive, path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["url"] = data["url"] or f"https://example.org/{path.stem}"
+    record = Record.from_dict(data)
+    document_id = put(archive, record, data["url"])
+    document_id_2 = put(archive, empty_sections(record), data["url"] + "/empty")
+    stored = get_version(archive, document_id)
+    assert stored.record == record and stored.record.to_dict() == data
+    assert stored.identity == record.identity()
+    assert get_version(archive, document_id_2).record == empty_sections(record)
+    (exported, _) = export_records(archive, None)
+    assert exported["record"] == data
+
+
+def test_versions_keep_the_outline_without_the_text(archive: Archive) -> None:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    put(archive, record, "https://mid.ru/en/a/")
+    (stored,) = archive.conn.execute("SELECT record FROM versions").fetchone()
+    assert stored == outline(record)
+    data = json.loads(stored)
+    assert [s["part"] for s in data["sections"]] == [s.part for s in record.sections]
+    assert all(isinstance(s.get("paragraphs", s.get("turns")), int) for s in data["sections"])
+    for section in record.sections:
+        for text in section.paragraphs + tuple(t.text for t in section.turns):
+            assert text not in stored
+
+
+def test_list_versions_compares_rebuilt_records(archive: Archive) -> None:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    url = "https://mid.ru/en/a/"
+    last = record.sections[-1]
+    turn = Turn(role="question", speaker="TASS", text="A follow-up?\n\nWith two paragraphs.")
+    longer = Record.from_dict(
+        {
+            **record.to_dict(),
+            "sections": [s.to_dict() for s in record.sections[:-1]]
+            + [Section(last.part, last.heading, turns=(*last.turns, turn)).to_dict()],
+        }
+    )
+    document_id = put(archive, record, url)
+    put(archive, longer, url, b"v2")
+    first, second = list_versions(archive, document_id)
+    assert first.changes is None
+    assert second.changes is not None and second.changes.turns_added == 1
+    assert get_version(archive, document_id, 2).record == longer
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_TURNS = st.builds(Turn, role=st.sampled_from(["question", "answer"]),
+                   speaker=st.none() | _TEXT, text=_TEXT)  # fmt: skip
+_SECTIONS = st.one_of(
+    st.builds(Section, part=st.just("statements"), heading=st.none() | _TEXT,
+              paragraphs=st.lists(_TEXT, max_size=3).map(tuple)),
+    st.builds(Section, part=st.just("answers"), heading=st.none() | _TEXT,
+              turns=st.lists(_TURNS, max_size=3).map(tuple)),
+)  # fmt: skip
+_RECORDS = st.builds(
+    Record,
+    url=st.just("https://example.org/b"),
+    site=st.just("generic"),
+    language=st.sampled_from(["en", "ru"]),
+    title=_TEXT,
+    published=st.none() | st.just("2024-05-29"),
+    document_number=st.none() | _TEXT,
+    speaker=st.none() | _TEXT,
+    place=st.none() | _TEXT,
+    toc=st.lists(st.builds(TocEntry, part=st.sampled_from(["statements", "answers"]),
+                           heading=_TEXT), max_size=2).map(tuple),
+    sections=st.lists(_SECTIONS, max_size=4).map(tuple),
+    warnings=st.lists(_TEXT, max_size=2).map(tuple),
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_RECORDS)
+def test_any_record_reads_back_exactly(record: Record) -> None:
+    with Archive.open(Path(":memory:")) as archive:
+        document_id = put(archive, record, "https://example.org/b")
+        assert get_version(archive, document_id).record == record
+
+
+# --- captures, compressed against a base capture of their host ---------------------------------
+
+MIDRU = (FIXTURES / "midru-2024-05-29.html").read_bytes()
+GLOBALSECURITY = (FIXTURES / "globalsecurity-2020-11-05.html").read_bytes()
+
+
+def variant(template: bytes, seed: int) -> bytes:
+    """`template` with ~2 KB of text of its own, as a later page of the same site would have."""
+    rng = random.Random(seed)
+    words = " ".join(rng.choice(WORDS) for _ in range(300)).encode()
+    return template.replace(b"</body>", b"<p>" + words + b"</p></body>", 1)
+
+
+WORDS = "the ministry said that talks on security and trade will resume in moscow next week".split()
+
+
+def keep(archive: Archive, body: bytes, url: str) -> int:
+    page = Page.from_bytes(body, url=url)
+    with archive.write():
+        return captures.keep(archive, page, url, None, T0)
+
+
+def stored(archive: Archive) -> list[tuple[int, str, int | None, bytes, int]]:
+    return [
+        (row[0], row[1], row[2], bytes(row[3]), row[4])
+        for row in archive.conn.execute(
+            "SELECT id, host, dictionary_id, body, size FROM captures ORDER BY id"
+        )
+    ]
+
+
+def test_captures_of_a_host_use_its_first_capture_as_their_dictionary(tmp_path: Path) -> None:
+    bodies = {}
+    with Archive.open(tmp_path / "a.db") as archive:
+        for n in range(12):
+            host, template = ("mid.ru", MIDRU) if n % 2 else ("www.gs.org:8080", GLOBALSECURITY)
+            url = f"https://{host}/briefings/{n}"
+            bodies[keep(archive, variant(template, n), url)] = variant(template, n)
+        rows = stored(archive)
+        bases = {host: id_ for id_, host, dictionary_id, _, _ in rows if dictionary_id is None}
+        assert bases == {"www.gs.org:8080": 1, "mid.ru": 2}
+        for id_, host, dictionary_id, blob, size in rows:
+            if id_ not in bases.values():
+                assert dictionary_id == bases[host]
+                assert len(blob) < 0.1 * size  # plain zstd: ~0.3
+        assert all(captures.load(archive, id_).body == body for id_, body in bodies.items())
+    with Archive.open(tmp_path / "a.db") as cold:  # nothing cached: bases read from the file
+        assert all(captures.load(cold, id_).body == body for id_, body in bodies.items())
+
+
+def test_a_capture_that_compresses_poorly_becomes_a_new_base(archive: Archive) -> None:
+    url = "https://mid.ru/briefings/{}"
+    old = keep(archive, variant(MIDRU, 1), url.format(1))
+    redesigned = keep(archive, variant(GLOBALSECURITY, 2), url.format(2))
+    after = keep(archive, variant(GLOBALSECURITY, 3), url.format(3))
+    before = keep(archive, variant(MIDRU, 4), url.format(4))  # an old-style page: its old base
+    dictionaries = {row[0]: row[2] for row in stored(archive)}
+    assert dictionaries == {old: None, redesigned: None, after: redesigned, before: old}
+    for n, id_ in enumerate((old, redesigned, after, before), start=1):
+        template = MIDRU if n in (1, 4) else GLOBALSECURITY
+        assert captures.load(archive, id_).body == variant(template, n)
+
+
+def test_a_small_capture_never_becomes_a_base(archive: Archive) -> None:
+    base = keep(archive, variant(MIDRU, 1), "https://mid.ru/a")
+    small = keep(archive, b"<html><body>Service unavailable</body></html>", "https://mid.ru/b")
+    assert {row[0]: row[2] for row in stored(archive)} == {base: None, small: base}
+    assert captures.load(archive, small).body == b"<html><body>Service unavailable</body></html>"
+
+
+def test_identical_bytes_are_stored_once(archive: Archive) -> None:
+    first = keep(archive, variant(MIDRU, 1), "https://mid.ru/a")
+    second = keep(archive, variant(MIDRU, 2), "https://mid.ru/b")
+    assert keep(archive, variant(MIDRU, 2), "https://mirror.example/b") == second
+    assert keep(archive, variant(MIDRU, 1), "https://mid.ru/a") == first
+    assert len(stored(archive)) == 2
+
+
+def test_a_rolled_back_base_never_decodes_a_later_capture(archive: Archive) -> None:
+    page = Page.from_bytes(variant(GLOBALSECURITY, 1), url="https://mid.ru/a")
+    with pytest.raises(RuntimeError), archive.write():
+        captures.keep(archive, page, "https://mid.ru/a", None, T0)
+        raise RuntimeError  # the base is rolled back, but its dictionary was cached
+    base = keep(archive, variant(MIDRU, 2), "https://mid.ru/b")  # the same id, other bytes
+    later = keep(archive, variant(MIDRU, 3), "https://mid.ru/c")
+    assert base == 1 and stored(archive)[1][2] == base
+    assert captures.load(archive, later).body == variant(MIDRU, 3)
+
+
+def test_the_dictionary_cache_is_bounded(tmp_path: Path) -> None:
+    with Archive.open(tmp_path / "a.db") as archive:
+        archive.dictionaries = Dictionaries(size=2)
+        bodies = {}
+        for n in range(9):
+            url = f"https://site{n % 3}.example/{n}"
+            bodies[keep(archive, variant(MIDRU, n), url)] = variant(MIDRU, n)
+        assert len(archive.dictionaries) == 2
+        assert all(captures.load(archive, id_).body == body for id_, body in bodies.items())
+
+
+def test_reparse_reads_captures_compressed_with_a_base(archive: Archive) -> None:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    bodies = [variant(MIDRU, n) for n in range(3)]
+    for n, body in enumerate(bodies):
+        put(archive, record.with_url(f"https://mid.ru/{n}/"), f"https://mid.ru/{n}/", body)
+    assert [row[2] for row in stored(archive)] == [None, 1, 1]
+    candidates = list(iter_reparse_candidates(archive, all_versions=False))
+    assert [c.body for c in candidates] == bodies
+    assert parse_page(candidates[2].body, url=candidates[2].url).sections == record.sections
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def test_a_new_archive_has_8_kib_pages_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    with Archive.open(tmp_path / "new.db") as archive:
+        assert archive.conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 8192
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("PRAGMA page_size = 4096")
+    old.execute("CREATE TABLE t (x)")
+    old.execute("DROP TABLE t")
+    old.close()
+    with Archive.open(tmp_path / "old.db") as archive:
+        assert archive.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+        assert get_version(archive, put(archive, record, "https://mid.ru/a/")).record == record
+
+
+def test_sqlite_utils_searches_text_and_headings(archive: Archive) -> None:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    put(archive, record, "https://mid.ru/a/")
+    heading = next(s.heading for s in record.sections if s.part == "answers" and s.heading)
+    by_text = list(archive.db.table("passages").search('"disaster management"'))
+    by_heading = list(archive.db.table("passages").search(f'"{heading}"'))
+    assert by_text and all("disaster management" in row["text"] for row in by_text)
+    assert by_heading and all(row["heading"] == heading for row in by_heading)
