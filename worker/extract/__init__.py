@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from worker.errors import ExtractError
 from worker.extract import refusals
-from worker.extract.blocks import BREAK, content_root, flatten
+from worker.extract.blocks import content_root, flatten
 from worker.extract.body import build_body
 from worker.extract.boilerplate import drop_rules
 from worker.extract.header import detect_language, find_title, read_head, title_parts
@@ -53,13 +53,15 @@ def extract(page: Page, profile: SiteProfile) -> Record:
         find_title(tree, root, blocks, profile, rules), page.status, profile, source
     )
     head = read_head(blocks, title, profile, root)
+    # The parsed page is done with: freeing it now lets what follows reuse its memory.
+    del tree, root
     markers = markers_for(profile)
     start = head.last_index + 1
     toc = find_toc(blocks, start, markers)
     body_blocks = blocks[start : toc.first] + blocks[toc.end :]
-    refusals.refuse_thin(sum(len(b.text) for b in body_blocks if b.tag != BREAK), source)
+    refusals.refuse_thin(body_blocks, source)
     body = build_body(body_blocks, toc.items, markers)
-    title_speaker, place = title_parts(title)
+    title_speaker, place = title_parts(title, head.title_date)
     sample = title + " ".join(b.text for b in body_blocks[:5])
     return Record(
         url=page.url,
@@ -70,7 +72,7 @@ def extract(page: Page, profile: SiteProfile) -> Record:
         document_number=head.document_number,
         speaker=body.speaker or title_speaker,
         place=place,
-        toc=tuple(TocEntry(part=item.part, heading=item.heading) for item in toc.items),
+        toc=tuple(TocEntry(item.part, item.heading) for item in toc.items),
         sections=body.sections,
         warnings=body.warnings,
     )

@@ -10,11 +10,13 @@ is bold, the anchors it defines and the in-page links it holds). Boilerplate lin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from worker.extract.boilerplate import DropRules
-from worker.extract.text import normalise
+from worker.extract.markers import strip_numbering
+from worker.extract.text import fold, normalise
 from worker.profiles import SiteProfile
 
 BREAK = "break"
@@ -43,10 +45,26 @@ class Block:
     anchors: list[str] = field(default_factory=list)  # names and ids defined in the block
     links: list[str] = field(default_factory=list)  # in-page link targets (#x → x)
     offsite_links_only: bool = False  # all its text is links to other pages (menus, news lists)
+    folded: str | None = None  # `key()` once computed
 
     @property
     def is_heading_tag(self) -> bool:
         return self.tag in _HEADING_TAGS
+
+    def key(self) -> str:
+        """The text folded without its numbering: what TOC lines and headings are matched by.
+
+        The TOC and the body both ask for it, so it is folded on first use and kept.
+        """
+        if self.folded is None:
+            self.folded = fold(strip_numbering(self.text))
+        return self.folded
+
+
+@lru_cache(maxsize=32)
+def _longest(lines: frozenset[str]) -> int:
+    """The length of a profile's longest boilerplate line."""
+    return max(map(len, lines), default=0)
 
 
 def content_root(tree: LexborHTMLParser, profile: SiteProfile) -> LexborNode | None:
@@ -62,9 +80,11 @@ class _Flattener:
 
     def __init__(self, profile: SiteProfile, rules: DropRules) -> None:
         self.drop_lines = profile.drop_lines
+        self.max_drop_line = _longest(profile.drop_lines)
         self.drop_pattern = profile.drop_pattern
         self.rules = rules
         self.skip_tags = rules.tags
+        self.block_tags = _BLOCK_TAGS - rules.tags  # boilerplate block tags are skipped below
         self.blocks: list[Block] = []
         self.pending_anchors: list[str] = []
         # The current run; `parts` is cleared in place, never replaced.
@@ -75,64 +95,101 @@ class _Flattener:
         self.anchors: list[str] = []
         self.links: list[str] = []
         self.offsite = 0  # characters inside links to other pages
+        self.links_only_seen = False  # whether any block is only links (see `drop_link_lists`)
+        # Whether the elements whose only attribute is this class are boilerplate: pages repeat
+        # a few classes (`MsoNormal`) on most paragraphs, and matching fragments is dear.
+        self.dropped_classes: dict[str, bool] = {}
 
     def flush(self, tag: str, depth: int) -> None:
+        """End the current run: emit its block and start the next run afresh."""
         parts = self.parts
         if not parts:
             # An anchor with no text of its own marks the block that follows it.
-            self.pending_anchors.extend(self.anchors)
-            self.anchors = []
+            if self.anchors:
+                self.pending_anchors.extend(self.anchors)
+                self.anchors = []
             return
-        raw = "".join(parts)
-        if "\n" not in raw:
-            line = normalise(raw)
-            lines = [line] if line else []
-        else:
-            separator = "\n\n" if tag in _PARAGRAPH_TAGS else "\n"
-            lines = [line for line in map(normalise, raw.split(separator)) if line]
-        anchors = self.pending_anchors + self.anchors if self.pending_anchors else self.anchors
-        if lines:
-            self.pending_anchors = []
-            self._emit(lines, raw, tag, depth, anchors)
-        else:
-            self.pending_anchors = anchors
+        raw = parts[0] if len(parts) == 1 else "".join(parts)
         parts.clear()
-        self.prefix = []
+        prefix = "".join(self.prefix) if self.prefix else ""
+        bold = self.bold_seen and not self.plain_seen
+        self._emit(raw, tag, depth, bold, prefix, self.anchors, self.links, self.offsite)
+        if self.prefix:
+            self.prefix = []
         self.plain_seen = self.bold_seen = False
         self.anchors = []
         self.links = []
         self.offsite = 0
 
-    def _emit(self, lines: list[str], raw: str, tag: str, depth: int, anchors: list[str]) -> None:
-        text = lines[0] if len(lines) == 1 else " ".join(lines)
-        if len(text) <= _MAX_BOILERPLATE_CHARS and self._is_boilerplate(text):
+    def _emit(
+        self,
+        raw: str,
+        tag: str,
+        depth: int,
+        bold: bool,
+        prefix: str,
+        anchors: list[str],
+        links: list[str],
+        offsite: int,
+    ) -> None:
+        """The block of one run of text as printed (`raw`), or a break when it is boilerplate.
+
+        `prefix` is its leading bold text, `offsite` how many of its characters link elsewhere.
+        """
+        if "\n" not in raw:
+            text = normalise(raw)
+            lines = [text] if text else []
+        else:
+            separator = "\n\n" if tag in _PARAGRAPH_TAGS else "\n"
+            lines = [line for line in map(normalise, raw.split(separator)) if line]
+            text = " ".join(lines)
+        if self.pending_anchors:
+            anchors = self.pending_anchors + anchors
+            self.pending_anchors = []
+        if not lines:
+            self.pending_anchors = anchors
+        elif len(text) <= _MAX_BOILERPLATE_CHARS and self._is_boilerplate(text):
             self.blocks.append(Block(text, BREAK, []))
-            return
-        self.blocks.append(
-            Block(
-                text,
-                tag,
-                lines,
-                self.bold_seen and not self.plain_seen,
-                normalise("".join(self.prefix)) if self.prefix else "",
-                depth,
-                anchors,
-                self.links,
-                self.offsite > 0 and self.offsite >= len(raw.strip()),
+        else:
+            if not prefix:
+                bold_prefix = ""
+            elif prefix == raw and "\n" not in raw:
+                bold_prefix = text  # all bold (a heading): no second normalising
+            else:
+                bold_prefix = normalise(prefix)
+            links_only = offsite > 0 and offsite >= len(raw.strip())
+            if links_only:
+                self.links_only_seen = True
+            self.blocks.append(
+                Block(text, tag, lines, bold, bold_prefix, depth, anchors, links, links_only)
             )
-        )
 
     def _is_boilerplate(self, text: str) -> bool:
-        if text.casefold() in self.drop_lines:
+        # Case folding never shortens a text, so a line longer than all listed lines is none.
+        if len(text) <= self.max_drop_line and text.casefold() in self.drop_lines:
             return True
         return self.drop_pattern is not None and self.drop_pattern.fullmatch(text) is not None
 
+    def dropped(self, attrs: dict[str, str | None]) -> bool:
+        """`DropRules.drops`, remembered for the elements whose only attribute is a class."""
+        classes = attrs.get("class") if len(attrs) == 1 else None
+        if classes is None:
+            return self.rules.drops(attrs)
+        known = self.dropped_classes.get(classes)
+        if known is None:
+            known = self.dropped_classes[classes] = self.rules.drops(attrs)
+        return known
+
     def visit(self, node: LexborNode, bold: bool, tag: str, depth: int) -> None:
         parts = self.parts
-        for child in node.iter(include_text=True):
-            child_tag = child.tag
-            if child_tag == "-text":
-                content = child.text_content
+        # Sibling links rather than `node.iter()`: a generator per element costs more.
+        following = node.first_child
+        while following is not None:
+            child, following = following, following.next
+            # Text nodes are the most frequent: only they have text content (an empty one has
+            # none and is passed over below by its tag, `-text`).
+            content = child.text_content
+            if content is not None:
                 if not content or (not parts and content.isspace()):
                     continue
                 parts.append(content)
@@ -142,11 +199,19 @@ class _Flattener:
                         self.prefix.append(content)
                 elif not self.plain_seen and not content.isspace():
                     self.plain_seen = True
-            elif child_tag in _BLOCK_TAGS:
-                if child_tag in self.skip_tags:
-                    continue
+                continue
+            child_tag = child.tag
+            if child_tag in self.block_tags:
+                # The commonest paragraph holds one text node (or none): its text is read here,
+                # with no walk.
+                only = child.first_child
+                content = only.text_content if only is not None and only.next is None else None
+                simple = only is None or content is not None
+                shown = content if content and not content.isspace() else ""
+                if simple and not shown and not parts and not self.anchors and not child.id:
+                    continue  # a spacer (Word's `<p>&nbsp;</p>`): nothing to end, show or anchor
                 attrs = child.attributes
-                if attrs and self.rules.drops(attrs):
+                if attrs and self.dropped(attrs):
                     continue
                 if parts or self.anchors:
                     self.flush(tag, depth)
@@ -154,18 +219,16 @@ class _Flattener:
                 if anchor:
                     self.pending_anchors.append(anchor)
                 child_depth = depth + 1 if child_tag in _LIST_TAGS else depth
-                only = child.child
-                if only is not None and only.next is None and only.tag == "-text":
-                    # The commonest paragraph holds one text node: no walk needed.
-                    content = only.text_content
-                    if content and not content.isspace():
-                        parts.append(content)
-                        self.bold_seen = bold
-                        self.plain_seen = not bold
-                        if bold:
-                            self.prefix.append(content)
-                else:
-                    self.visit(child, bold, child_tag, child_depth)
+                if simple:
+                    # The text is the whole run: its block is emitted at once. The run before it
+                    # was flushed above; only in-page links of empty `<a>`s may be left over,
+                    # and they go with it.
+                    if shown:
+                        prefix = shown if bold else ""
+                        self._emit(shown, child_tag, child_depth, bold, prefix, [], self.links, 0)
+                        self.links = []
+                    continue
+                self.visit(child, bold, child_tag, child_depth)
                 if parts or self.anchors:
                     self.flush(child_tag, child_depth)
             elif child_tag == "br":
@@ -175,7 +238,7 @@ class _Flattener:
                 continue
             else:
                 attrs = child.attributes
-                if attrs and self.rules.drops(attrs):
+                if attrs and self.dropped(attrs):
                     continue
                 if child_tag == "a":
                     self._visit_link(child, attrs, bold, tag, depth)
@@ -190,7 +253,8 @@ class _Flattener:
             self.anchors.append(name)
         href = attrs.get("href") or ""
         before = len(self.parts)
-        self.visit(link, bold, tag, depth)
+        if link.first_child is not None:  # anchors (`<a name="1"></a>`) are mostly empty
+            self.visit(link, bold, tag, depth)
         if href.startswith("#"):
             if len(href) > 1:
                 self.links.append(href[1:])
@@ -223,4 +287,6 @@ def flatten(root: LexborNode, profile: SiteProfile, rules: DropRules) -> list[Bl
         flattener.pending_anchors.append(anchor)
     flattener.visit(root, False, root.tag or "div", 0)
     flattener.flush(root.tag or "div", 0)
+    if not flattener.links_only_seen:
+        return flattener.blocks  # no block is only links: none to drop
     return drop_link_lists(flattener.blocks)

@@ -10,7 +10,6 @@ position.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from worker.extract.blocks import BREAK, Block
@@ -24,14 +23,14 @@ _MAX_HEADING_CHARS = 300
 _SENTENCE_WORDS = 14  # a bold line ending in a full stop with more words is emphasis, not a heading
 
 
-@dataclass
+@dataclass(slots=True)
 class _Turn:
     role: Role
     speaker: str | None
     paragraphs: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Section:
     part: Part
     heading: str | None
@@ -44,16 +43,14 @@ class _Section:
         return not self.paragraphs and not self.turns
 
     def freeze(self) -> Section:
+        # Positional arguments (part, heading, paragraphs, turns; role, speaker, text): a
+        # frozen dataclass is dear to build, keywords more so.
         if self.part == "statements":
-            return Section(
-                part="statements", heading=self.heading, paragraphs=tuple(self.paragraphs)
-            )
+            return Section("statements", self.heading, tuple(self.paragraphs))
         turns = tuple(
-            Turn(role=t.role, speaker=t.speaker, text="\n\n".join(t.paragraphs))
-            for t in self.turns
-            if t.paragraphs
+            Turn(t.role, t.speaker, "\n\n".join(t.paragraphs)) for t in self.turns if t.paragraphs
         )
-        return Section(part="answers", heading=self.heading, turns=turns)
+        return Section("answers", self.heading, (), turns)
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,9 @@ class _BodyBuilder:
         # TOC headings by exact text, then by folded text (case, quotes, spacing aside); folding
         # is the dearer test, tried only for lines as long as some heading give or take a little.
         self.by_text = {item.heading.casefold(): item for item in toc}
-        self.by_fold = {fold(item.heading): item for item in toc}
+        # Case folding never shortens a text, so longer lines need no folding to be ruled out.
+        self.longest_text = max(map(len, self.by_text), default=-1)
+        self._by_fold: dict[str, TocItem] | None = None  # see `by_fold`
         lengths = [len(item.heading) for item in toc] or [0]
         self.toc_length_range = (min(lengths) - 8, max(lengths) + 8)
         self.has_answers_toc = any(item.part == "answers" for item in toc)
@@ -81,22 +80,28 @@ class _BodyBuilder:
         self.seen_header = False
         self.warnings: list[str] = []
         # Read once: whether each block is the answers header, and the label its first line has.
-        self.headers = [markers.is_answers_header(block.text) for block in blocks]
+        is_header, read = markers.is_answers_header, markers.labels.read
+        self.headers = [is_header(block.text) for block in blocks]
         self.first_labels = [
-            markers.labels.read(block.lines[0], block.bold_prefix) if block.lines else None
-            for block in blocks
+            read(block.lines[0], block.bold_prefix) if block.lines else None for block in blocks
         ]
         self.label_counts = self._count_labels()
         self.split_on_anchor, self.split_on_break = self._answers_split_rules()
         self.after_break = False
 
-    def _count_labels(self) -> Counter[str]:
-        counts: Counter[str] = Counter(label.name for label in self.first_labels if label)
+    def _count_labels(self) -> dict[str, int]:
+        # A plain dict: building a `Counter` costs more than counting these few labels.
+        counts: dict[str, int] = {}
+        for label in self.first_labels:
+            if label is not None:
+                counts[label.name] = counts.get(label.name, 0) + 1
+        read = self.markers.labels.read
         for block in self.blocks:
-            for line in block.lines[1:]:
-                label = self.markers.labels.read(line, "")
-                if label is not None:
-                    counts[label.name] += 1
+            if len(block.lines) > 1:
+                for line in block.lines[1:]:
+                    label = read(line, "")
+                    if label is not None:
+                        counts[label.name] = counts.get(label.name, 0) + 1
         return counts
 
     def _answers_split_rules(self) -> tuple[bool, bool]:
@@ -112,19 +117,27 @@ class _BodyBuilder:
 
     def supported(self, label: Label | None) -> Label | None:
         """A one-word plain label counts only when the same name labels another paragraph."""
-        if label is not None and label.single_word and self.label_counts[label.name] < 2:
+        if label is not None and label.single_word and self.label_counts.get(label.name, 0) < 2:
             return None
         return label
 
-    def toc_entry_for(self, text: str) -> TocItem | None:
-        """The TOC entry whose heading this line repeats (case, quotes and spacing aside)."""
-        exact = self.by_text.get(text.casefold())
-        if exact is not None:
-            return exact
+    def toc_entry_for(self, block: Block) -> TocItem | None:
+        """The TOC entry whose heading this block repeats (case, quotes and spacing aside)."""
+        text = block.text
+        if len(text) <= self.longest_text:
+            exact = self.by_text.get(text.casefold())
+            if exact is not None:
+                return exact
         low, high = self.toc_length_range
         if not low <= len(text) <= high:
             return None
-        return self.by_fold.get(fold(strip_numbering(text)))
+        return self.by_fold().get(block.key())
+
+    def by_fold(self) -> dict[str, TocItem]:
+        """TOC entries by folded heading, built when a line first needs the folded test."""
+        if self._by_fold is None:
+            self._by_fold = {item.key(): item for item in self.toc}
+        return self._by_fold
 
     def toc_item_for(self, block: Block) -> TocItem | None:
         for anchor in block.anchors:
@@ -133,16 +146,16 @@ class _BodyBuilder:
                 return item
         return None
 
-    def is_heading(self, block: Block, label: Label | None) -> bool:
+    def is_heading(self, block: Block, label: Label | None, item: TocItem | None) -> bool:
+        """Whether the block opens a section (`item` is the TOC entry its anchors point to)."""
         if label is not None or len(block.text) > _MAX_HEADING_CHARS:
             return False
         if block.is_heading_tag:
             return True
         if block.bold:
             return not (block.text.endswith(".") and len(block.text.split()) > _SENTENCE_WORDS)
-        if self.toc_entry_for(block.text) is not None:
+        if self.toc_entry_for(block) is not None:
             return True
-        item = self.toc_item_for(block)
         return item is not None and len(block.lines) == 1 and not block.text.endswith(".")
 
     def start(self, heading: str | None, item: TocItem | None) -> _Section:
@@ -157,25 +170,25 @@ class _BodyBuilder:
             return self.start(None, None)
         return self.sections[-1]
 
-    def add(self, index: int) -> None:
-        block = self.blocks[index]
+    def add(self, block: Block, header: bool, label: Label | None) -> None:
+        """Add a block: `header` tells whether it is the answers header, `label` is its first."""
         if block.tag == BREAK:
             self.after_break = True
             return
         after_break, self.after_break = self.after_break, False
-        if self.headers[index]:
+        if header:
             self.part = "answers"
             self.seen_header = True
             self.start(None, None)
             return
         if self.part == "statements" and not self.has_answers_toc and not self.seen_header:
-            self._maybe_switch_to_answers(block)
-        first_label = self.supported(self.first_labels[index]) if self.part == "answers" else None
-        item = self.toc_item_for(block)
-        if self.is_heading(block, first_label):
+            self._maybe_switch_to_answers(label)
+        first_label = self.supported(label) if self.part == "answers" else None
+        item = self.toc_item_for(block) if block.anchors else None
+        if self.is_heading(block, first_label, item):
             self.start(
                 strip_numbering(block.text) if block.tag == "li" else block.text,
-                item or self.toc_entry_for(block.text),
+                item or self.toc_entry_for(block),
             )
             return
         if self.part == "statements":
@@ -185,12 +198,14 @@ class _BodyBuilder:
             return
         self._add_answer_block(block, item, first_label, after_break)
 
-    def _maybe_switch_to_answers(self, block: Block) -> None:
-        """Without any header or TOC, a headed section that opens with a question is an answer."""
+    def _maybe_switch_to_answers(self, label: Label | None) -> None:
+        """Without any header or TOC, a headed section that opens with a question is an answer.
+
+        `label` is the one the block's first line carries.
+        """
         section = self.sections[-1] if self.sections else None
         if section is None or not section.empty or section.heading is None:
             return
-        label = self.markers.labels.read(block.lines[0], block.bold_prefix)
         if label is not None and label.role == "question":
             self.part = "answers"
             section.part = "answers"
@@ -236,8 +251,8 @@ class _BodyBuilder:
 
 def build_body(blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> Body:
     builder = _BodyBuilder(blocks, toc, markers)
-    for index in range(len(blocks)):
-        builder.add(index)
+    for block, header, label in zip(blocks, builder.headers, builder.first_labels, strict=True):
+        builder.add(block, header, label)
     sections = [
         s for s in builder.sections if not (s.empty and s.heading is None and s.toc_item is None)
     ]
@@ -271,16 +286,17 @@ def _toc_warnings(sections: list[_Section], toc: tuple[TocItem, ...]) -> list[st
         if listed and listed != found:
             warnings.append(f"toc lists {listed} {part}, body has {found}")
     if toc:
-        last = fold(toc[-1].heading)
+        last = toc[-1].key()
         if not any(s.heading and fold(s.heading) == last for s in reversed(sections)):
             warnings.append(f"body ends before the TOC's last entry ({toc[-1].heading!r})")
     return warnings
 
 
 def _main_speaker(sections: list[_Section]) -> str | None:
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     for section in sections:
         for turn in section.turns:
             if turn.role == "answer" and turn.speaker:
-                counts[turn.speaker] += 1
-    return counts.most_common(1)[0][0] if counts else None
+                counts[turn.speaker] = counts.get(turn.speaker, 0) + 1
+    # The first name counted most often, as `Counter.most_common` picks it.
+    return max(counts, key=counts.__getitem__) if counts else None

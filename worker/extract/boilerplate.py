@@ -30,10 +30,14 @@ class DropRules:
     class_fragments: re.Pattern[str] | None
     id_fragments: re.Pattern[str] | None
     attributes: tuple[tuple[str, str | None], ...]  # `[hidden]` → ("hidden", None)
+    attribute_names: frozenset[str]  # the names in `attributes`, which most elements lack
+    examined: frozenset[str]  # every attribute some rule reads: `class`, `id` and those names
     selector: str  # what only CSS can match, joined for one query
 
     def drops(self, attrs: dict[str, str | None]) -> bool:
         """Whether an element with these attributes is boilerplate (its tag is checked apart)."""
+        if self.examined.isdisjoint(attrs):
+            return False  # links and anchors mostly carry none of them
         classes = attrs.get("class")
         if classes:
             if not self.classes.isdisjoint(classes.split()):
@@ -45,6 +49,8 @@ class DropRules:
             ident in self.ids or (self.id_fragments is not None and self.id_fragments.search(ident))
         ):
             return True
+        if self.attribute_names.isdisjoint(attrs):
+            return False
         for name, value in self.attributes:
             if name in attrs and (value is None or attrs[name] == value):
                 return True
@@ -95,5 +101,7 @@ def drop_rules(selectors: tuple[str, ...]) -> DropRules:
         class_fragments=re.compile("|".join(fragments["class"])) if fragments["class"] else None,
         id_fragments=re.compile("|".join(fragments["id"])) if fragments["id"] else None,
         attributes=tuple(attributes),
+        attribute_names=frozenset(name for name, _ in attributes),
+        examined=frozenset(("class", "id", *(name for name, _ in attributes))),
         selector=", ".join(complex_selectors),
     )

@@ -8,6 +8,7 @@ with no space between), `5 ноября 2020 года`, `November 5, 2020`, `05.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _MONTHS: dict[str, int] = {}
@@ -31,7 +32,9 @@ for _number, _names in enumerate(
     for _name in _names.split():
         _MONTHS[_name] = _number
 
-_MONTH = r"(?P<month>[^\W\d_]{3,10})\.?"
+# Possessive: a month is always followed by a dot or a space, never by a letter, so giving back
+# letters cannot help a match and the search is spared trying it at every letter of a title.
+_MONTH = r"(?P<month>[^\W\d_]{3,10}+)\.?"
 _TIME = r"(?:\D{0,4}?(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)(?!\d))?"
 _YEAR_WORD = r"(?:\s*(?:года|год|г\.))?"
 
@@ -51,12 +54,23 @@ _PATTERNS = (
     # 2020-11-05 or 2020-11-05T18:48
     re.compile(rf"(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d){_TIME}"),
 )
+# Where a form can first match, found by searches that skip ahead by a character class (the forms
+# themselves open with an optional part, so a search tries them at every character). Every form
+# has a year; all but the month-first form open with a digit; that one's month (10 letters and a
+# dot at most) stands right before the spaces in front of the day.
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_DIGIT = re.compile(r"\d")
+_AFTER_MONTH = re.compile(r"\s\s*[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d", re.IGNORECASE)
+_MONTH_FIRST = _PATTERNS[1]
+_MONTH_CHARS = 11
 _TIME_ONLY = re.compile(r"^\s*(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)\s*$")
 # What may stand beside a date on a date line without making it a sentence.
 _DATE_LINE_REST = re.compile(r"^[\W\d_]*(?:[^\W\d_]{2,12}[\W\d_]*){0,2}$")
 
 
-@dataclass(frozen=True)
+# Not frozen: one is built for every date-shaped match, and a frozen dataclass takes three times
+# as long to build. Nothing changes a date once found (`with_time` makes a new one).
+@dataclass(slots=True)
 class FoundDate:
     year: int
     month: int
@@ -78,14 +92,39 @@ class FoundDate:
 
 def find_date(text: str) -> FoundDate | None:
     """The first valid date in `text`, with its time when one follows it."""
+    digit = _first_digit(text)
+    if digit is None:
+        return None
     best: FoundDate | None = None
     for pattern in _PATTERNS:
-        for match in pattern.finditer(text):
+        if best is not None and best.start == 0:
+            break  # no form can start earlier
+        for match in _matches(pattern, text, digit):
+            if best is not None and match.start() >= best.start:
+                break  # this form's later matches start later still
             found = _build(match)
-            if found is not None and (best is None or found.start < best.start):
+            if found is not None:
                 best = found
                 break
     return best
+
+
+def _first_digit(text: str) -> int | None:
+    """Where the first digit is, when `text` has a year at all (most lines have none)."""
+    if _YEAR.search(text) is None:
+        return None
+    digit = _DIGIT.search(text)
+    return digit.start() if digit else None
+
+
+def _matches(pattern: re.Pattern[str], text: str, digit: int) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, started where a match can first begin (`digit` is the first)."""
+    if pattern is not _MONTH_FIRST:
+        return pattern.finditer(text, digit)
+    after = _AFTER_MONTH.search(text)
+    if after is None:
+        return iter(())
+    return pattern.finditer(text, max(0, after.start() - _MONTH_CHARS))
 
 
 def _build(match: re.Match[str]) -> FoundDate | None:
@@ -123,9 +162,12 @@ def parse_date_line(text: str) -> FoundDate | None:
 
 def find_trailing_date(text: str) -> FoundDate | None:
     """A date that ends `text` (as in a title `..., Moscow, November 5, 2020`)."""
+    digit = _first_digit(text)
+    if digit is None:
+        return None
     found = None
     for pattern in _PATTERNS:
-        for match in pattern.finditer(text):
+        for match in _matches(pattern, text, digit):
             candidate = _build(match)
             if candidate is not None and not text[candidate.end :].strip(" .,)"):
                 found = candidate

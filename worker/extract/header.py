@@ -21,7 +21,7 @@ from worker.extract.dates import (
     parse_date_line,
     parse_time_only,
 )
-from worker.extract.text import normalise
+from worker.extract.text import casefolded, normalise
 from worker.profiles import SiteProfile
 
 # How many blocks before and after the title may hold its date line and document number.
@@ -29,6 +29,7 @@ _HEAD_WINDOW_BEFORE = 3
 _HEAD_WINDOW_AFTER = 4
 _DOCUMENT_NUMBER = re.compile(r"^\d{1,5}-[0-3]\d-[01]\d-(?:19|20)\d\d$")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]+")
+_ANY_CYRILLIC = re.compile(r"[А-Яа-яЁё]")  # without `+`, a search skips ahead by the class
 _LATIN = re.compile(r"[A-Za-z]+")
 _NAME_STOPWORDS = frozenset(
     [
@@ -81,6 +82,7 @@ class Head:
     published: str | None
     document_number: str | None
     last_index: int  # the last block that belongs to the head (title, date line, number)
+    title_date: FoundDate | None  # the date that ends the title, read once for `title_parts`
 
 
 def find_title(
@@ -92,10 +94,16 @@ def find_title(
 ) -> str | None:
     """The printed title inside the content root, else the page's own `<title>`."""
     for selector in profile.title:
-        for node in root.css(selector):
-            if rules.inside_dropped(node, root):
-                continue
-            text = normalise(node.text(deep=True, separator=" "))
+        # The first match is nearly always the title: the search for all the others (the
+        # rest of the page) is made only when it is boilerplate or empty.
+        first = root.css_first(selector)
+        if first is None:
+            continue
+        text = _printed_title(first, root, rules)
+        if text:
+            return text
+        for node in root.css(selector)[1:]:
+            text = _printed_title(node, root, rules)
             if text:
                 return text
     page_title = _page_title(tree)
@@ -105,6 +113,13 @@ def find_title(
         if len(block.text) >= 15 and page_title.startswith(block.text):
             return block.text
     return page_title
+
+
+def _printed_title(node: LexborNode, root: LexborNode, rules: DropRules) -> str:
+    """The node's text, or "" when it sits in boilerplate."""
+    if rules.inside_dropped(node, root):
+        return ""
+    return normalise(node.text(deep=True, separator=" "))
 
 
 def _page_title(tree: LexborHTMLParser) -> str | None:
@@ -130,7 +145,15 @@ def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: Lexbo
     )
     last = anchor
     date_text = _selected_text(root, profile.date)
-    found, date_index = _date_from_blocks(blocks, window, title_index, profile, date_text)
+    title_found = find_trailing_date(title)
+    found, date_index = _date_from_blocks(
+        blocks,
+        window,
+        title_index,
+        title_found if title_index is not None else None,
+        profile,
+        date_text,
+    )
     if date_index is not None:
         last = max(last, date_index)
     number = _selected_text(root, profile.document_number)
@@ -138,8 +161,9 @@ def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: Lexbo
     if number is None or not _DOCUMENT_NUMBER.match(number):
         number = None
         for i in window:
-            if _DOCUMENT_NUMBER.match(blocks[i].text):
-                number, number_index = blocks[i].text, i
+            text = blocks[i].text
+            if text[:1].isdigit() and _DOCUMENT_NUMBER.match(text):  # numbers open with a digit
+                number, number_index = text, i
                 break
     else:
         number_index = next((i for i in window if blocks[i].text == number), None)
@@ -151,6 +175,7 @@ def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: Lexbo
         published=found.iso(profile.timezone) if found else None,
         document_number=number,
         last_index=last if title_index is not None or date_index is not None else -1,
+        title_date=title_found,
     )
 
 
@@ -168,11 +193,11 @@ def _date_from_blocks(
     blocks: list[Block],
     window: range,
     title_index: int | None,
+    title_date: FoundDate | None,
     profile: SiteProfile,
     selected: str | None,
 ) -> tuple[FoundDate | None, int | None]:
     """The date line's date (with its time, or the title's date with a time-only line)."""
-    title_date = find_trailing_date(blocks[title_index].text) if title_index is not None else None
     candidates: list[tuple[str, int | None]] = []
     if selected:
         candidates.append((selected, None))
@@ -210,8 +235,7 @@ def _index_of(blocks: list[Block], window: range, text: str) -> int | None:
 
 
 def _is_posting_date(text: str, profile: SiteProfile) -> bool:
-    folded = text.casefold()
-    return any(folded.startswith(prefix.casefold()) for prefix in profile.posted_prefixes)
+    return text.casefold().startswith(casefolded(profile.posted_prefixes))
 
 
 def title_date(title: str, timezone: str | None) -> str | None:
@@ -219,9 +243,8 @@ def title_date(title: str, timezone: str | None) -> str | None:
     return found.iso(timezone) if found else None
 
 
-def title_parts(title: str) -> tuple[str | None, str | None]:
-    """(speaker, place) from a title shaped `Briefing by ... NAME, PLACE, DATE`."""
-    found = find_trailing_date(title)
+def title_parts(title: str, found: FoundDate | None) -> tuple[str | None, str | None]:
+    """(speaker, place) from a title shaped `Briefing by ... NAME, PLACE, DATE` (`found`)."""
     if found is None:
         return None, None
     head = title[: found.start].rstrip(" ,")
@@ -252,10 +275,12 @@ def detect_language(html_lang: str | None, sample: str, profile: SiteProfile) ->
 
     Words are counted, not letters: the sample is a title and a few paragraphs.
     """
-    cyrillic = len(_CYRILLIC.findall(sample))
-    latin = len(_LATIN.findall(sample))
-    if cyrillic > latin:
-        return "ru"
+    # Counting words matters only when there is Cyrillic to outnumber the Latin ones.
+    if not sample.isascii() and _ANY_CYRILLIC.search(sample) is not None:
+        cyrillic = len(_CYRILLIC.findall(sample))
+        latin = len(_LATIN.findall(sample))
+        if cyrillic > latin:
+            return "ru"
     code = (html_lang or "").split("-")[0].split("_")[0].strip().lower()
     if code and code != "ru" and len(code) == 2:
         return code

@@ -9,7 +9,8 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from worker.errors import ExtractError
-from worker.extract.blocks import Block
+from worker.extract.blocks import BREAK, Block
+from worker.extract.text import casefolded
 from worker.profiles import SiteProfile
 
 # A challenge page is small; a real briefing that quotes such a phrase is not.
@@ -20,7 +21,7 @@ _MIN_BODY_CHARS = 80
 
 
 def refuse_empty(text: str, source: str | None) -> None:
-    if not text.strip():
+    if not text or text.isspace():  # `strip` would copy the whole page
         raise ExtractError("empty", source, "the page has no content")
 
 
@@ -32,13 +33,26 @@ def refuse_challenge(
     Only the first blocks are searched (the interstitial's message opens its page); when boilerplate
     removal left no blocks at all, the page's whole visible text is.
     """
+    if _more_text_than(blocks, _CHALLENGE_MAX_TEXT):
+        return  # too much text for an interstitial, whatever it says (spares folding it)
     opening = (
         " ".join(block.text for block in blocks[:_CHALLENGE_BLOCKS]) if blocks else body.text()
     )
     folded = opening.casefold()
-    found = [marker for marker in profile.challenge_markers if marker.casefold() in folded]
-    if found and sum(len(block.text) for block in blocks) <= _CHALLENGE_MAX_TEXT:
+    markers = profile.challenge_markers
+    found = [m for m, key in zip(markers, casefolded(markers), strict=True) if key in folded]
+    if found:
         raise ExtractError("challenge", source, f"anti-bot page ({found[0]!r})")
+
+
+def _more_text_than(blocks: list[Block], limit: int) -> bool:
+    """Whether the blocks hold more than `limit` characters (counted until they do)."""
+    chars = 0
+    for block in blocks:
+        chars += len(block.text)
+        if chars > limit:
+            return True
+    return False
 
 
 def refuse_not_found(
@@ -49,13 +63,18 @@ def refuse_not_found(
         raise ExtractError("not-a-briefing", source, f"HTTP status {status}")
     if not title:
         raise ExtractError("not-a-briefing", source, "no title found")
-    folded = title.casefold()
-    for marker in profile.not_found_markers:
-        if folded == marker.casefold() or folded.startswith(marker.casefold()):
-            raise ExtractError("not-a-briefing", source, f"error page ({title!r})")
+    # Starting with a marker covers being one.
+    if title.casefold().startswith(casefolded(profile.not_found_markers)):
+        raise ExtractError("not-a-briefing", source, f"error page ({title!r})")
     return title
 
 
-def refuse_thin(body_chars: int, source: str | None) -> None:
-    if body_chars < _MIN_BODY_CHARS:
-        raise ExtractError("not-a-briefing", source, f"only {body_chars} characters of text")
+def refuse_thin(blocks: list[Block], source: str | None) -> None:
+    """A body with less text than a one-paragraph statement (counted until there is enough)."""
+    chars = 0
+    for block in blocks:
+        if block.tag != BREAK:
+            chars += len(block.text)
+            if chars >= _MIN_BODY_CHARS:
+                return
+    raise ExtractError("not-a-briefing", source, f"only {chars} characters of text")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # The charsets republishers were seen to misread UTF-8 with, most likely first.
 _MOJIBAKE_CODECS = ("mac_latin2", "cp1252", "mac_roman")
@@ -46,22 +47,22 @@ _UTF8_SEQUENCE = re.compile(
 
 def normalise(text: str) -> str:
     """Collapse whitespace (no-break spaces included), trim, repair mojibake, NFC."""
-    ascii_only = text.isascii()
-    text = " ".join(text.split()) if _needs_collapse(text, ascii_only) else text.strip()
-    if ascii_only:
-        return text
+    if text.isascii():
+        return " ".join(text.split()) if _needs_collapse(text) else text.strip()
+    # Every whitespace character but the space is unprintable, so a printable line without a
+    # double space needs no collapsing; one pass of `isprintable` beats looking for each kind.
+    text = " ".join(text.split()) if "  " in text or not text.isprintable() else text.strip()
     text = repair_mojibake(text)
     return unicodedata.normalize("NFC", text)
 
 
-# Whitespace other than the single space that `str.split` splits on: a line free of all of them
-# needs no collapsing, which spares splitting long paragraphs into words and joining them again.
-# Single characters are found by `in` (a memchr); the non-ASCII ones only matter in non-ASCII text.
-_UNICODE_SPACES = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+def _needs_collapse(text: str) -> bool:
+    """Whether ASCII text has whitespace other than single spaces (found by `in`, a memchr).
 
-
-def _needs_collapse(text: str, ascii_only: bool) -> bool:
-    if (
+    A line free of it needs no collapsing, which spares splitting long paragraphs into words
+    and joining them again.
+    """
+    return (
         "  " in text
         or "\n" in text
         or "\t" in text
@@ -72,9 +73,7 @@ def _needs_collapse(text: str, ascii_only: bool) -> bool:
         or "\x1d" in text
         or "\x1e" in text
         or "\x1f" in text
-    ):
-        return True
-    return not ascii_only and _UNICODE_SPACES.search(text) is not None
+    )
 
 
 def repair_mojibake(text: str) -> str:
@@ -98,21 +97,42 @@ def _repair_with(run: str, codec: str) -> str | None:
         raw = run.encode(codec)
     except UnicodeEncodeError:
         return None
-    if len(raw) != len(run) or not _UTF8_SEQUENCE.search(raw):
+    if len(raw) != len(run):
         return None
     pieces: list[str] = []
     position = 0
     for sequence in _UTF8_SEQUENCE.finditer(raw):
+        try:
+            character = sequence.group(0).decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # shaped like UTF-8 but no character (a surrogate, an overlong form)
         pieces.append(run[position : sequence.start()])
-        pieces.append(sequence.group(0).decode("utf-8"))
+        pieces.append(character)
         position = sequence.end()
+    if not pieces:
+        return None
     pieces.append(run[position:])
     return "".join(pieces)
 
 
 def fold(text: str) -> str:
-    """A key for comparing headings that differ only in case, quotes, dashes or spacing."""
-    return _FOLD_DROP.sub("", text.casefold())
+    """A key for comparing headings that differ only in case, quotes, dashes or spacing.
+
+    Only letters and digits are kept. Most headings are ASCII, where deleting the other bytes
+    is a single `bytes.translate`; in other text, dropping the spaces first leaves the pattern
+    only the punctuation to remove.
+    """
+    folded = text.casefold()
+    if folded.isascii():
+        return folded.encode().translate(None, _ASCII_NOT_ALNUM).decode()
+    return _FOLD_DROP.sub("", "".join(folded.split()))
 
 
 _FOLD_DROP = re.compile(r"[\W_]+")
+_ASCII_NOT_ALNUM = bytes(byte for byte in range(128) if not chr(byte).isalnum())
+
+
+@lru_cache(maxsize=64)
+def casefolded(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """A profile's phrases case-folded once (a tuple also serves `str.startswith`)."""
+    return tuple(phrase.casefold() for phrase in phrases)

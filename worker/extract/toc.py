@@ -22,11 +22,20 @@ _TITLE_SEARCH = 3
 _MAX_ITEM_CHARS = 400
 
 
-@dataclass(frozen=True)
+# Not frozen: one is built per TOC line, and a frozen dataclass takes three times as long to
+# build. Nothing changes an item once read.
+@dataclass(slots=True)
 class TocItem:
     part: Part
     heading: str
     target: str | None  # the in-page anchor the item links to
+    folded: str | None = None  # `key()` once computed
+
+    def key(self) -> str:
+        """The heading folded, as `Block.key` folds a line; folded on first use and kept."""
+        if self.folded is None:
+            self.folded = fold(self.heading)
+        return self.folded
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class Toc:
 
 
 def find_toc(blocks: list[Block], start: int, markers: Markers) -> Toc:
-    headings_later = _heading_positions(blocks)
+    headings_later = _LaterHeadings(blocks)
     for title_at in range(start, min(len(blocks), start + _TITLE_SEARCH)):
         if markers.is_toc_title(blocks[title_at].text):
             toc = _read_items(blocks, title_at + 1, markers, headings_later, titled=True)
@@ -49,17 +58,30 @@ def find_toc(blocks: list[Block], start: int, markers: Markers) -> Toc:
     return Toc((), start, start)
 
 
-def _heading_positions(blocks: list[Block]) -> dict[str, int]:
-    """The last position of every heading-like block's text, to tell TOC lines from body."""
-    positions: dict[str, int] = {}
-    for i, block in enumerate(blocks):
-        if block.bold or block.is_heading_tag:
-            positions[fold(strip_numbering(block.text))] = i
-    return positions
+class _LaterHeadings:
+    """The last position of every heading-like block's text, to tell TOC lines from body.
+
+    Built on first use: linked, listed or numbered items never need it, and folding every
+    heading of the page is dear.
+    """
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = blocks
+        self.positions: dict[str, int] | None = None
+
+    def last(self, key: str) -> int:
+        """Where a heading folded to `key` last appears, or -1."""
+        if self.positions is None:
+            self.positions = {
+                block.key(): i
+                for i, block in enumerate(self.blocks)
+                if block.bold or block.is_heading_tag
+            }
+        return self.positions.get(key, -1)
 
 
 def _read_items(
-    blocks: list[Block], start: int, markers: Markers, headings_later: dict[str, int], titled: bool
+    blocks: list[Block], start: int, markers: Markers, headings_later: _LaterHeadings, titled: bool
 ) -> Toc:
     items: list[TocItem] = []
     part: Part = "statements"
@@ -95,7 +117,7 @@ def _is_structured(block: Block) -> bool:
 
 
 def _is_item(
-    block: Block, index: int, headings_later: dict[str, int], structured: bool | None
+    block: Block, index: int, headings_later: _LaterHeadings, structured: bool | None
 ) -> bool:
     """Whether `block` continues a TOC whose items so far are `structured` (None: no items yet).
 
@@ -108,12 +130,15 @@ def _is_item(
         return structured is not False
     if structured or block.bold or block.is_heading_tag:
         return False
-    return headings_later.get(fold(strip_numbering(block.text)), -1) > index
+    return headings_later.last(block.key()) > index
 
 
-def _confirmed(toc: Toc, headings_later: dict[str, int]) -> bool:
+def _confirmed(toc: Toc, headings_later: _LaterHeadings) -> bool:
     """An untitled run of items is a TOC when most items point into the page."""
     items = toc.items
-    linked = sum(1 for item in items if item.target)
-    reappearing = sum(1 for item in items if headings_later.get(fold(item.heading), -1) >= toc.end)
-    return max(linked, reappearing) * 2 >= len(items) and len(items) >= 2
+    if len(items) < 2:
+        return False
+    if sum(1 for item in items if item.target) * 2 >= len(items):
+        return True  # linked: whether they reappear as headings does not matter
+    reappearing = sum(1 for item in items if headings_later.last(item.key()) >= toc.end)
+    return reappearing * 2 >= len(items)
