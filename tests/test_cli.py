@@ -239,3 +239,16 @@ def test_reparse_keeps_the_profile_a_page_was_archived_with(
     assert reparsed.stdout.strip() == "checked 1: 0 new, 0 changed, 1 unchanged, 0 failed"
     shown = json.loads(runner.invoke(main, ["show", site.url(BRIEFING), "--format", "json"]).stdout)
     assert (shown["site"], shown["published"]) == ("mid.ru", "2024-05-29T16:14:00+03:00")
+
+
+def test_a_page_that_stops_part_way_is_kept_but_never_a_version(config: Path) -> None:
+    truncated = FIXTURES / "pages" / "globalsecurity-2021-03-04-truncated.html"
+    path = "/wmd/library/news/russia/2021/russia-210304-russia-mfab01.htm"
+    with SampleSite({path: truncated.read_bytes()}) as served:
+        result = run(config, "fetch", "--site", "globalsecurity", served.url(path), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {"url": served.url(path), "outcome": "error: truncated", "version": None}
+    ]
+    status = run_json(config, "status", "--json")
+    assert (status["versions"], status["captures"]) == (0, 1)

@@ -37,7 +37,7 @@ from worker.archive.queries import resolve_document
 from worker.config import Source, WorkerConfig
 from worker.discover import expand_listing_urls, months_back, parse_listing
 from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
-from worker.extract import PARSER_VERSION, extract
+from worker.extract import PARSER_VERSION, extract, looks_truncated
 from worker.fetch import Fetcher, make_client
 from worker.page import Page
 from worker.profiles import Profiles, SiteProfile, load_profiles
@@ -185,6 +185,9 @@ def _store_page(
         record = extract(page, profile)
     except ExtractError as error:
         return _failed(ctx, url, name, error.reason, str(error), page, started)
+    if looks_truncated(page, record):
+        detail = f"{url}: the page stops part-way; kept for a later try, not made a version"
+        return _failed(ctx, url, name, "truncated", detail, page, started)
     result = store.store_page(
         ctx.archive,
         page,

@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser
 from worker.errors import ExtractError
 from worker.extract import refusals
 from worker.extract.blocks import content_root, flatten
-from worker.extract.body import build_body
+from worker.extract.body import BODY_ENDS_EARLY, build_body
 from worker.extract.boilerplate import drop_rules
 from worker.extract.header import detect_language, find_title, read_head, title_parts
 from worker.extract.markers import markers_for
@@ -76,6 +76,14 @@ def extract(page: Page, profile: SiteProfile) -> Record:
         sections=body.sections,
         warnings=body.warnings,
     )
+
+
+def looks_truncated(page: Page, record: Record) -> bool:
+    """Whether the page's HTML stops part-way: its text ends before its own TOC does and the
+    document never closes. `parse` shows such a page as it is; the archive refuses to make a
+    version of it, since the full page would then look like an edit."""
+    ends_early = any(warning.startswith(BODY_ENDS_EARLY) for warning in record.warnings)
+    return ends_early and "</html>" not in page.text[-4096:].lower()
 
 
 @lru_cache(maxsize=4)

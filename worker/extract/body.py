@@ -19,6 +19,8 @@ from worker.extract.text import fold
 from worker.extract.toc import TocItem
 from worker.record import Part, Role, Section, Turn
 
+# The warning of a page whose text stops before its own table of contents does.
+BODY_ENDS_EARLY = "body ends before the TOC's last entry"
 _MAX_HEADING_CHARS = 300
 _SENTENCE_WORDS = 14  # a bold line ending in a full stop with more words is emphasis, not a heading
 
@@ -288,7 +290,7 @@ def _toc_warnings(sections: list[_Section], toc: tuple[TocItem, ...]) -> list[st
     if toc:
         last = toc[-1].key()
         if not any(s.heading and fold(s.heading) == last for s in reversed(sections)):
-            warnings.append(f"body ends before the TOC's last entry ({toc[-1].heading!r})")
+            warnings.append(f"{BODY_ENDS_EARLY} ({toc[-1].heading!r})")
     return warnings
 
 
