@@ -206,10 +206,53 @@ def test_malformed_search_is_one_clear_line(site: SampleSite, config: Path) -> N
     assert result.stderr.startswith("error: ")
 
 
-def test_unknown_document_is_an_input_error(config: Path) -> None:
+def test_unknown_document_is_an_input_error(site: SampleSite, config: Path) -> None:
+    run(config, "fetch", site.url(BRIEFING))
     result = run(config, "show", "9999-01-01-2020")
     assert result.exit_code == 2
     assert "9999-01-01-2020" in result.stderr
+    assert run(config, "show", "1012-29-05-2024", "--version", "9").exit_code == 2
+
+
+def test_a_mistyped_archive_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, ["--db", str(missing), "search", "x"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {missing}: --db: no such archive")
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--out", "/nonexistent-dir/out.jsonl"],
+        ["export", "--since", "yesterday"],
+        ["fetch", "ftp://example.org/x"],
+    ],
+    ids=["unwritable-out", "bad-date", "not-http"],
+)
+def test_bad_input_is_one_line_exit_2(site: SampleSite, config: Path, args: list[str]) -> None:
+    run(config, "fetch", site.url(BRIEFING))
+    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: ")
+
+
+def test_a_damaged_archive_is_one_line(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"this is not an SQLite file" * 100)
+    result = CliRunner().invoke(main, ["--db", str(damaged), "status"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {damaged}: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_config_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(tmp_path), "status"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {tmp_path}")
 
 
 def test_refused_and_missing_pages_are_logged_not_stored(site: SampleSite, config: Path) -> None:

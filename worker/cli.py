@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import sqlite3
 import sys
 import threading
 from contextlib import AbstractContextManager
@@ -23,14 +24,12 @@ import click
 from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, load_config
 from worker.demo.site import DEMO_BASE_URL, DEMO_PORT
 from worker.errors import (
-    ArchiveError,
     BriefingsError,
     ConfigError,
-    DaemonError,
     DocumentNotFound,
     ExtractError,
-    FetchError,
     SearchQueryError,
+    VersionNotFound,
 )
 from worker.profiles import Profiles, load_profiles
 
@@ -42,6 +41,7 @@ _INPUT_ERRORS: tuple[type[BriefingsError], ...] = (
     ConfigError,
     ExtractError,
     DocumentNotFound,
+    VersionNotFound,
     SearchQueryError,
 )
 
@@ -68,6 +68,7 @@ class Options:
                 self._config = load_config(
                     self.config_path, known_sites=self._profiles.names, base_url=DEMO_BASE_URL
                 )
+                _check_listing_rules(self._config, self._profiles)
             else:
                 self._config = WorkerConfig(path=None)
         return self._config
@@ -82,6 +83,27 @@ class Options:
     def archive_path(self) -> Path:
         return self.db or self.config.archive
 
+    def existing_archive(self) -> Path:
+        """The archive for a command that only reads: a mistyped `--db` must not make a new one."""
+        path = self.archive_path
+        if not path.is_file():
+            raise ConfigError(
+                str(path), "--db", "no such archive (fetch or run first, or check the path)"
+            )
+        return path
+
+
+def _check_listing_rules(config: WorkerConfig, profiles: Profiles) -> None:
+    """Every source's profile must say how to read its listings, or its runs could only fail."""
+    for index, source in enumerate(config.sources):
+        first = source.listing_urls[0] if source.listing_urls else None
+        profile = profiles.choose(first, source.site)
+        if profile.listing is None:
+            key = f"sources[{index}].site"
+            raise ConfigError(
+                str(config.path), key, f"profile {profile.name!r} has no [listing] rules"
+            )
+
 
 def fail(error: BriefingsError) -> NoReturn:
     click.echo(f"error: {error}", err=True)
@@ -89,20 +111,27 @@ def fail(error: BriefingsError) -> NoReturn:
 
 
 class BriefingsGroup(click.Group):
-    """Turns the worker's own errors into one line and an exit code."""
+    """Turns errors into one line naming what is at fault, and an exit code; never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (
-            ExtractError,
-            ConfigError,
-            FetchError,
-            ArchiveError,
-            DaemonError,
-            BriefingsError,
-        ) as error:
+        except BriefingsError as error:
             fail(error)
+        except click.UsageError as error:
+            # One line like every other error (click's own form adds a usage block).
+            hint = f" (see `briefings {error.ctx.info_name} --help`)" if error.ctx else ""
+            click.echo(f"error: {error.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except OSError as error:
+            # A path the user gave (--out, --db, --config) that cannot be opened or written.
+            where = error.filename or "error"
+            click.echo(f"error: {where}: {error.strerror or error}", err=True)
+            sys.exit(2 if error.filename else 1)
+        except sqlite3.DatabaseError as error:
+            archive = ctx.obj.archive_path if isinstance(ctx.obj, Options) else "archive"
+            click.echo(f"error: {archive}: {error}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=BriefingsGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,12 +156,17 @@ def main(
     ctx: click.Context, config_path: Path | None, db: Path | None, verbose: int, quiet: bool
 ) -> None:
     """Archive government briefings: discover, fetch, parse and version them in SQLite."""
+    from worker.logs import setup_logging
+
     ctx.obj = Options(
         config_path=config_path or DEFAULT_CONFIG_PATH,
         config_explicit=config_path is not None,
         db=db,
         verbosity=-1 if quiet else verbose,
     )
+    # Commands print their own results; the pipeline's log lines show only with -v (`run` sets
+    # its own level), so a failure is not printed twice.
+    setup_logging({0: logging.ERROR, 1: logging.INFO}.get(max(ctx.obj.verbosity, 0), logging.DEBUG))
 
 
 @main.command()
@@ -170,10 +204,12 @@ def parse(
         click.echo(render_text(record))
 
 
-def _context(options: Options) -> AbstractContextManager[Context]:
+def _context(options: Options, *, reading: bool = False) -> AbstractContextManager[Context]:
+    """The pipeline's context; `reading` commands refuse an archive that does not exist."""
     from worker.pipeline import open_context
 
-    return open_context(options.config, options.archive_path, profiles=options.profiles)
+    path = options.existing_archive() if reading else options.archive_path
+    return open_context(options.config, path, profiles=options.profiles)
 
 
 def _echo_json(data: object) -> None:
@@ -202,6 +238,9 @@ def fetch(
 
     if not urls and not source_name:
         raise click.UsageError("give one or more URLs, or --source NAME")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise click.BadParameter(f"{url}: not an http(s) URL", param_hint="URLS")
     if site:
         options.profiles.get(site)  # an unknown name stops here, before any fetch
     source = options.config.source(source_name) if source_name else None
@@ -245,7 +284,7 @@ def search(
     """Full-text search over every paragraph and turn."""
     from worker.archive.search import search as search_archive
 
-    with _context(options) as ctx:
+    with _context(options, reading=True) as ctx:
         hits = search_archive(
             ctx.archive,
             query,
@@ -299,7 +338,7 @@ def show(options: Options, doc: str, number: int | None, fmt: str) -> None:
     from worker.archive.queries import get_version, other_copies, resolve_document
     from worker.render import render_markdown, render_text
 
-    with _context(options) as ctx:
+    with _context(options, reading=True) as ctx:
         document = resolve_document(ctx.archive, doc)
         stored = get_version(ctx.archive, document.id, number)
         copies = other_copies(ctx.archive, document.id)
@@ -322,7 +361,7 @@ def versions(options: Options, doc: str, as_json: bool) -> None:
     """Every version of a document, with time, cause and what changed."""
     from worker.archive.queries import list_versions, resolve_document
 
-    with _context(options) as ctx:
+    with _context(options, reading=True) as ctx:
         document = resolve_document(ctx.archive, doc)
         infos = list_versions(ctx.archive, document.id)
     if as_json:
@@ -360,7 +399,7 @@ def diff(
     from worker.archive.queries import get_version, resolve_document
     from worker.diff import diff_records, diff_to_dict, render_diff_text
 
-    with _context(options) as ctx:
+    with _context(options, reading=True) as ctx:
         document = resolve_document(ctx.archive, doc)
         newer = get_version(ctx.archive, document.id, new)
         older_number = old if old is not None else max(1, newer.number - 1)
@@ -383,14 +422,20 @@ def diff(
     show_default=True,
     help="jsonl: one record per line; csv: one passage per row.",
 )
-@click.option("--since", help="Only versions seen on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    "since_date",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only versions seen on or after this date (YYYY-MM-DD).",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
-def export(options: Options, fmt: str, since: str | None, out: Path | None) -> None:
+def export(options: Options, fmt: str, since_date: datetime | None, out: Path | None) -> None:
     """Export the latest version of every document, streamed."""
     from worker.archive.export import export_passages, export_records
 
-    with _context(options) as ctx:
+    since = since_date.isoformat() if since_date else None
+    with _context(options, reading=True) as ctx:
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             if fmt == "jsonl":
@@ -420,7 +465,7 @@ def reparse(options: Options, all_versions: bool) -> None:
     """Re-derive records from stored captures with today's parser."""
     from worker.pipeline import reparse as reparse_archive
 
-    with _context(options) as ctx:
+    with _context(options, reading=True) as ctx:
         report = reparse_archive(ctx, all_versions=all_versions)
     click.echo(
         f"checked {report.checked}: {report.new} new, {report.changed} changed, "
@@ -435,7 +480,7 @@ def status(options: Options, as_json: bool) -> None:
     """Sources with their last and next runs, failures, counts and archive size."""
     from worker.status import worker_status
 
-    with _context(options) as ctx:
+    with _context(options, reading=True) as ctx:
         report = worker_status(options.config, ctx.archive)
     if as_json:
         _echo_json(report.to_dict())
@@ -502,8 +547,6 @@ def run(options: Options, once: bool, log_format: str) -> None:
 @click.pass_obj
 def backfill(options: Options, source_name: str, pages: int | None, since: datetime | None) -> None:
     """Walk a source's listings into the past; resumes where an interrupted run stopped."""
-    import threading
-
     from rich.progress import Progress
 
     from worker.logs import setup_logging
@@ -528,7 +571,7 @@ def backfill(options: Options, source_name: str, pages: int | None, since: datet
                 progress=advance,
             )
         except KeyboardInterrupt:
-            stop.set()
+            # Every listing page done so far is saved; the page in hand is read again next time.
             click.echo("interrupted: run the same command again to resume", err=True)
             sys.exit(1)
     click.echo(

@@ -145,12 +145,6 @@ class _Table:
             )
         return value
 
-    def positive(self, name: str, default: float) -> float:
-        value = float(self.get(name, (int, float), default))
-        if value <= 0:
-            raise ConfigError(self.where, self.key(name), "must be greater than 0")
-        return value
-
     def count(self, name: str, default: int, minimum: int = 1) -> int:
         value = int(self.get(name, int, default))
         if value < minimum:
@@ -327,7 +321,7 @@ def _listing_url(
     and that the URL lies within the source's hosts, since nothing outside them is fetched."""
     if "{base}" in value:
         if base_url is None:
-            raise ConfigError(table.where, key, "{base} is filled in only by `briefings demo`")
+            raise ConfigError(table.where, key, "{base} needs the demo site's address (base_url)")
         value = value.replace("{base}", base_url.rstrip("/"))
     try:
         example = value.format(year=2000, month=1)
@@ -355,6 +349,10 @@ def load_config(
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(where, "(file)", "no such file") from None
+    except OSError as error:
+        raise ConfigError(where, "(file)", error.strerror or str(error)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(where, "(file)", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(where, "(syntax)", str(error)) from None
     top = _Table(raw, where, "")

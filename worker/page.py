@@ -22,10 +22,6 @@ class Page:
     encoding: str
     fetched_at: str | None = field(default=None)
 
-    @property
-    def content_type(self) -> str | None:
-        return self.headers.get("content-type")
-
     @classmethod
     def from_bytes(
         cls,

@@ -65,11 +65,19 @@ def open_context(
     *,
     transport: httpx.BaseTransport | None = None,
     profiles: Profiles | None = None,
+    fetcher: Fetcher | None = None,
 ) -> Iterator[Context]:
-    """Open the archive and an HTTP client for this thread; close both on exit."""
+    """Open the archive (and an HTTP client, unless a `fetcher` is shared) for this thread.
+
+    A long-lived caller (the daemon) passes one `fetcher` to every context, so its robots.txt
+    cache and per-host pacing outlive each job.
+    """
     profiles = profiles or load_profiles(config.sites_dir)
     archive = Archive.open(db_path or config.archive)
     try:
+        if fetcher is not None:
+            yield Context(config, profiles, archive, fetcher)
+            return
         with make_client(config.politeness, transport=transport) as client:
             yield Context(config, profiles, archive, Fetcher(client, config.politeness))
     finally:
@@ -472,6 +480,11 @@ def _run(
         error = str(failure)
         # Info, not warning: the daemon decides when a failing source is worth a warning (once).
         log.info("%s run of %s failed: %s", kind, name, error, extra={"source": name})
+    except BaseException as interrupted:
+        # Ctrl-C, a disk or database error: the run row still gets its end and its counts, then
+        # the exception goes on to the caller.
+        store.finish_run(ctx.archive, run_id, tally, error=type(interrupted).__name__, now=_now())
+        raise
     finished = _now()
     store.finish_run(ctx.archive, run_id, tally, error=error, now=finished)
     return RunReport(
@@ -538,6 +551,10 @@ def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
             )
         except ExtractError as error:
             log.info("reparse: %s", error, extra={"url": candidate.url})
+            counts["failed"] += 1
+            continue
+        if looks_truncated(page, record):  # never a version, as when it was fetched
+            log.info("reparse: %s: the page stops part-way", candidate.url)
             counts["failed"] += 1
             continue
         result = store.store_reparse(

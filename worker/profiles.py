@@ -132,6 +132,10 @@ def load_profiles(sites_dir: Path | None = None) -> Profiles:
     for path in sorted(sites_dir.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(str(path), "(file)", error.strerror or str(error)) from None
+        except UnicodeDecodeError:
+            raise ConfigError(str(path), "(file)", "not UTF-8 text") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(str(path), "(syntax)", str(error)) from None
         name = data.get("name")

@@ -103,7 +103,7 @@ def _describe(source: Source) -> str:
     every = (
         f"cron {schedule.cron}" if schedule.cron else f"every {_duration(schedule.interval or 0)}"
     )
-    return every + (f" ± {_duration(schedule.jitter)}" if schedule.jitter else "")
+    return every + (f" + up to {_duration(schedule.jitter)}" if schedule.jitter else "")
 
 
 def _duration(seconds: float) -> str:

@@ -42,6 +42,8 @@ SITE = {
     "/wmd/library/news/russia/2025/07/russia-250731-russia-mfab01.htm": "gs-250731.html",
 }
 EDITED = "/en/press_service/spokesman/briefings/1955710/"
+# The sources of config/demo.toml and the recheck job: their runs are the demo's own.
+DEMO_SOURCES = frozenset({"demo-briefings", "demo-republications", "recheck"})
 # The ministry's later edit: a corrected answer and a follow-up exchange.
 EDITS = (
     (
@@ -83,17 +85,37 @@ def edited(page: bytes) -> bytes:
 
 
 def prepare_archive(db_path: Path) -> None:
-    """Start from an empty archive, unless the file holds anything but an earlier demo."""
+    """Start from an empty archive, unless the file holds anything but an earlier demo.
+
+    Anything means any trace of real work: documents, fetches or captures from another host,
+    runs or source state of sources the demo does not have.
+    """
     if not db_path.exists():
         return
     with Archive.open(db_path) as archive:
-        urls = [row[0] for row in archive.conn.execute("SELECT canonical_url FROM documents")]
-    foreign = [url for url in urls if urlsplit(url).hostname != "127.0.0.1"]
+        urls = [
+            row[0]
+            for table in ("documents", "fetches", "captures")
+            for row in archive.conn.execute(
+                f"SELECT {'canonical_url' if table == 'documents' else 'url'} FROM {table}"
+            )
+        ]
+        names = {
+            row[0]
+            for query in (
+                "SELECT source FROM runs",
+                "SELECT name FROM sources",
+                "SELECT source FROM backfill",
+            )
+            for row in archive.conn.execute(query)
+        }
+    foreign = sum(1 for url in urls if urlsplit(url).hostname != "127.0.0.1")
+    foreign += len(names - DEMO_SOURCES - {None})
     if foreign:
         raise ConfigError(
             str(db_path),
             "--db",
-            f"holds {len(foreign)} documents that are not from the demo; "
+            f"holds {foreign} records that are not from the demo; "
             "give the demo another file, e.g. --db demo.db",
         )
     # Under the daemon's lock: a daemon still running on an earlier demo archive keeps it.
