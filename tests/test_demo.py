@@ -43,5 +43,5 @@ def test_demo_starts_afresh_but_never_over_a_real_archive(tmp_path: Path) -> Non
     refused = CliRunner().invoke(main, ["--db", str(db), "demo"])
     assert refused.exit_code == 2
     assert refused.stderr.startswith(
-        f"error: {db}: --db: holds 1 documents that are not from the demo"
+        f"error: {db}: --db: holds 1 records that are not from the demo"
     )
