@@ -45,3 +45,19 @@ def test_demo_starts_afresh_but_never_over_a_real_archive(tmp_path: Path) -> Non
     assert refused.stderr.startswith(
         f"error: {db}: --db: holds 1 records that are not from the demo"
     )
+
+
+def test_demo_keeps_an_archive_with_only_a_fetch_log(tmp_path: Path) -> None:
+    """A real archive whose first fetches all failed has no documents yet; it is still real."""
+    from worker.archive.db import Archive
+    from worker.archive.store import store_failure
+
+    db = tmp_path / "archive.db"
+    with Archive.open(db) as archive:
+        store_failure(
+            archive, "https://mid.ru/en/x/", source="mid", reason="http 503", page=None, duration=0.1
+        )
+    refused = CliRunner().invoke(main, ["--db", str(db), "demo"])
+    assert refused.exit_code == 2
+    assert "not from the demo" in refused.stderr
+    assert db.exists()
