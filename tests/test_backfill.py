@@ -232,3 +232,22 @@ allowed_hosts = ["127.0.0.1"]
         second = CliRunner().invoke(main, args)
         assert second.exit_code == 0, second.output
         assert len(archived(tmp_path)) == 4
+
+
+def test_a_resumed_walk_keeps_the_listings_after_the_interrupted_one(tmp_path: Path) -> None:
+    """Two paginated listings: stopping inside the first one's pages must not skip the second."""
+    from worker.config import Source
+    from worker.pipeline import _backfill_listings
+
+    source = Source(
+        name="two",
+        site="mid.ru",
+        listing_urls=("https://mid.ru/a/", "https://mid.ru/b/"),
+        link_pattern=".",
+        allowed_hosts=("mid.ru",),
+    )
+    assert _backfill_listings(source, "https://mid.ru/a/?PAGEN_1=3", None) == [
+        "https://mid.ru/a/?PAGEN_1=3",
+        "https://mid.ru/b/",
+    ]
+    assert _backfill_listings(source, "https://mid.ru/b/", None) == ["https://mid.ru/b/"]

@@ -458,7 +458,18 @@ def _backfill_listings(source: Source, resume: str | None, since: date | None) -
             urls.append(template)
     if resume is None:
         return urls
-    return urls[urls.index(resume) :] if resume in urls else [resume]
+    if resume in urls:
+        return urls[urls.index(resume) :]
+    # A later page of one listing's pagination: go on with it, then with the listings after it.
+    for index, url in enumerate(urls):
+        if _without_query(url) == _without_query(resume):
+            return [resume, *urls[index + 1 :]]
+    return [resume]
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def _run(
