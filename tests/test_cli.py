@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,28 @@ def test_a_page_that_stops_part_way_is_kept_but_never_a_version(config: Path) ->
     ]
     status = run_json(config, "status", "--json")
     assert (status["versions"], status["captures"]) == (0, 1)
+
+
+def test_a_known_page_that_moves_is_marked_gone_and_archived_at_its_new_address(
+    tmp_path: Path,
+) -> None:
+    from httpserver import LocalServer, Reply
+
+    with LocalServer() as server:
+        server.route("/robots.txt", Reply(404))
+        server.route(BRIEFING, Reply(200, PAGE_BYTES, {"Content-Type": "text/html; charset=utf-8"}))
+        db = str(tmp_path / "archive.db")
+        first = CliRunner().invoke(
+            main, ["--db", db, "fetch", "--site", "mid.ru", server.url(BRIEFING), "--json"]
+        )
+        assert json.loads(first.stdout)[0]["outcome"] == "new"
+        moved = "/en/press_service/spokesman/briefings/1955711/"
+        server.redirect(BRIEFING, moved, status=301)
+        server.route(moved, Reply(200, PAGE_BYTES, {"Content-Type": "text/html; charset=utf-8"}))
+        second = CliRunner().invoke(
+            main, ["--db", db, "fetch", "--site", "mid.ru", server.url(BRIEFING), "--json"]
+        )
+        assert json.loads(second.stdout)[0]["url"] == server.url(moved)
+    with sqlite3.connect(db) as conn:
+        rows = dict(conn.execute("SELECT canonical_url, gone_at IS NOT NULL FROM documents"))
+    assert rows == {server.url(BRIEFING): 1, server.url(moved): 0}

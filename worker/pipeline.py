@@ -34,6 +34,7 @@ from worker.archive import clock, store
 from worker.archive.db import Archive
 from worker.archive.models import ReparseCandidate, RunCounts, RunKind
 from worker.archive.queries import resolve_document
+from worker.archive.urls import canonical_url
 from worker.config import Source, WorkerConfig
 from worker.discover import expand_listing_urls, months_back, parse_listing
 from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
@@ -176,6 +177,11 @@ def archive_url(
             ctx.archive, url, source=name, duration=_since(started), policy=ctx.config.recheck
         )
         return _logged(FetchOutcome(url, "not-modified"))
+    moved = page.url is not None and canonical_url(page.url) != canonical_url(url)
+    if moved and store.known_urls(ctx.archive, [url]):
+        # A known address now redirects: the page lives on at its new address, and the old one
+        # is marked moved away (gone) so its checks stop coming due every run.
+        store.store_gone(ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck)
     return _store_page(
         ctx,
         url,
