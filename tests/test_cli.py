@@ -291,9 +291,13 @@ def test_a_page_that_stops_part_way_is_kept_but_never_a_version(config: Path) ->
     with SampleSite({path: truncated.read_bytes()}) as served:
         result = run(config, "fetch", "--site", "globalsecurity", served.url(path), "--json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout) == [
-        {"url": served.url(path), "outcome": "error: truncated", "version": None}
-    ]
+    (outcome,) = json.loads(result.stdout)
+    assert (outcome["url"], outcome["outcome"], outcome["version"]) == (
+        served.url(path),
+        "error: truncated",
+        None,
+    )
+    assert "stops part-way" in outcome["error"]
     status = run_json(config, "status", "--json")
     assert (status["versions"], status["captures"]) == (0, 1)
 

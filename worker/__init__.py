@@ -3,7 +3,7 @@
 `from worker import parse_page` gives other programs the extract stage on its own.
 """
 
-from worker.extract import parse_page
+from worker.api import parse_page
 from worker.record import Record, Section, TocEntry, Turn
 
 __all__ = ["Record", "Section", "TocEntry", "Turn", "parse_page"]

@@ -99,7 +99,15 @@ class FetchOutcome:
         return self.outcome.startswith("error")
 
     def to_dict(self) -> dict[str, object]:
-        return {"url": self.url, "outcome": self.outcome, "version": self.version}
+        """`{url, outcome, version}`, and `error` (the one-line reason) when it failed."""
+        data: dict[str, object] = {
+            "url": self.url,
+            "outcome": self.outcome,
+            "version": self.version,
+        }
+        if self.error:
+            data["error"] = self.error
+        return data
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,9 @@ def archive_url(
     if moved and store.known_urls(ctx.archive, [url]):
         # A known address now redirects: the page lives on at its new address, and the old one
         # is marked moved away (gone) so its checks stop coming due every run.
-        store.store_gone(ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck)
+        store.store_gone(
+            ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck
+        )
     return _store_page(
         ctx,
         url,

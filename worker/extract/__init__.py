@@ -13,9 +13,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from selectolax.lexbor import LexborHTMLParser
 
 from worker.errors import ExtractError
@@ -27,7 +24,7 @@ from worker.extract.header import detect_language, find_title, read_head, title_
 from worker.extract.markers import markers_for
 from worker.extract.toc import find_toc
 from worker.page import Page
-from worker.profiles import Profiles, SiteProfile, load_profiles
+from worker.profiles import SiteProfile
 from worker.record import Record, TocEntry
 
 PARSER_VERSION = "1"
@@ -84,36 +81,3 @@ def looks_truncated(page: Page, record: Record) -> bool:
     version of it, since the full page would then look like an edit."""
     ends_early = any(warning.startswith(BODY_ENDS_EARLY) for warning in record.warnings)
     return ends_early and "</html>" not in page.text[-4096:].lower()
-
-
-@lru_cache(maxsize=4)
-def _profiles(sites_dir: Path | None) -> Profiles:
-    return load_profiles(sites_dir)
-
-
-def parse_page(
-    html: str | bytes,
-    url: str | None = None,
-    site: str | None = None,
-    headers: dict[str, str] | None = None,
-    *,
-    profiles: Profiles | None = None,
-) -> Record:
-    """Parse one page's HTML into its record (the public API: `from worker import parse_page`).
-
-    `headers` are the HTTP response headers (their `Content-Type` charset decodes bytes); `site`
-    names a profile and overrides the one chosen by the URL's host.
-    """
-    profiles = profiles or _profiles(None)
-    if isinstance(html, str):
-        page = Page(
-            url=url,
-            status=200,
-            headers={k.lower(): v for k, v in (headers or {}).items()},
-            body=html.encode("utf-8"),
-            text=html,
-            encoding="utf-8",
-        )
-    else:
-        page = Page.from_bytes(html, url=url, headers=headers)
-    return extract(page, profiles.choose(url, site))
