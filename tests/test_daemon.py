@@ -13,8 +13,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 from httpserver import LocalServer, Reply
 
+from worker import daemon as daemon_module
 from worker.config import Schedule, WorkerConfig, load_config
 from worker.daemon import Jobs, _log_run, build_scheduler, period, run_daemon, source_trigger
 from worker.logs import setup_logging
@@ -68,7 +71,9 @@ def site() -> Iterator[LocalServer]:
         yield server
 
 
-def write_config(tmp_path: Path, site: LocalServer, *, interval: str = "1s") -> Path:
+def write_config(
+    tmp_path: Path, site: LocalServer, *, interval: str = "1s", retries: int = 0
+) -> Path:
     path = tmp_path / "worker.toml"
     path.write_text(
         f"""
@@ -76,7 +81,7 @@ archive = "{tmp_path / "archive.db"}"
 
 [politeness]
 min_interval = 0
-retries = 0
+retries = {retries}
 timeout = "5s"
 deadline = "10s"
 
@@ -100,8 +105,11 @@ interval = "{interval}"
     return path
 
 
-def config_for(tmp_path: Path, site: LocalServer, interval: str = "1s") -> WorkerConfig:
-    return load_config(write_config(tmp_path, site, interval=interval), load_profiles().names)
+def config_for(
+    tmp_path: Path, site: LocalServer, interval: str = "1s", *, retries: int = 0
+) -> WorkerConfig:
+    path = write_config(tmp_path, site, interval=interval, retries=retries)
+    return load_config(path, load_profiles().names)
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
@@ -154,7 +162,8 @@ def test_scheduler_has_a_job_per_source_and_the_recheck_job_all_due_now(
     tmp_path: Path, site: LocalServer
 ) -> None:
     config = config_for(tmp_path, site, interval="1h")
-    scheduler = build_scheduler(Jobs(config, tmp_path / "archive.db"))
+    with closing(Jobs(config, tmp_path / "archive.db")) as daemon_jobs:
+        scheduler = build_scheduler(daemon_jobs)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"source:sample", "recheck"}
     for job in jobs.values():
@@ -185,7 +194,7 @@ def test_a_failing_source_backs_off_and_is_reported_once(
     config = config_for(tmp_path, site, interval="1h")
     db = tmp_path / "archive.db"
     jobs = Jobs(config, db)
-    with caplog.at_level(logging.INFO, logger="worker.daemon"):
+    with closing(jobs), caplog.at_level(logging.INFO, logger="worker.daemon"):
         jobs.source("sample", honour_backoff=False)
         jobs.source("sample", honour_backoff=False)
         requests = len(site.paths())
@@ -200,6 +209,105 @@ def test_a_failing_source_backs_off_and_is_reported_once(
     assert any("working again after 2 failed runs" in r.getMessage() for r in caplog.records)
     streak, until = query(db, "SELECT failure_streak, backed_off_until FROM sources")[0]
     assert (streak, until) == (0, None)
+
+
+@pytest.mark.parametrize("broken", [LISTING, BRIEFING])
+def test_once_exits_1_when_a_source_fails(tmp_path: Path, site: LocalServer, broken: str) -> None:
+    """A failed run, or a run whose every page failed, makes `run --once` exit 1 for cron."""
+    site.route(broken, page(b"<html><title>Internal Server Error</title></html>", status=500))
+    if broken == BRIEFING:
+        site.route(LISTING, page(listing_html(BRIEFING)))
+    assert run_daemon(config_for(tmp_path, site), db_path=tmp_path / "archive.db", once=True) == 1
+
+
+def test_once_exits_1_when_the_recheck_fails(
+    tmp_path: Path, site: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failed_recheck(ctx: object, *, stop: object) -> RunReport:
+        return RunReport("recheck", "recheck", "t0", "t1", 2, 0, 0, 0, 0, 2)
+
+    monkeypatch.setattr(daemon_module, "recheck_due", failed_recheck)
+    assert run_daemon(config_for(tmp_path, site), db_path=tmp_path / "archive.db", once=True) == 1
+
+
+@pytest.mark.parametrize(
+    "error", [sqlite3.OperationalError("disk I/O error"), OSError(28, "No space left on device")]
+)
+def test_an_archive_or_disk_error_fails_the_source_job_in_one_line(
+    tmp_path: Path,
+    site: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    error: Exception,
+) -> None:
+    def broken_run(*args: object, **kwargs: object) -> RunReport:
+        raise error
+
+    monkeypatch.setattr(daemon_module, "run_source", broken_run)
+    db = tmp_path / "archive.db"
+    jobs = Jobs(config_for(tmp_path, site, interval="1h"), db)
+    with closing(jobs), caplog.at_level(logging.INFO, logger="worker.daemon"):
+        assert jobs.source("sample") is False
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert line.startswith("source sample: job failed: ") and type(error).__name__ in line
+    assert "\n" not in line
+    streak, until = query(db, "SELECT failure_streak, backed_off_until FROM sources")[0]
+    assert streak == 1 and until is not None  # settled: backed off like any failed run
+    assert run_daemon(jobs.config, db_path=db, once=True) == 1
+
+
+def test_an_archive_error_fails_the_recheck_job_in_one_line(
+    tmp_path: Path,
+    site: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken_recheck(*args: object, **kwargs: object) -> RunReport:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(daemon_module, "recheck_due", broken_recheck)
+    jobs = Jobs(config_for(tmp_path, site), tmp_path / "archive.db")
+    with closing(jobs), caplog.at_level(logging.INFO, logger="worker.daemon"):
+        assert jobs.recheck() is False
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert line == "recheck: job failed: DatabaseError: database disk image is malformed"
+
+
+def test_a_bug_in_a_job_is_not_swallowed(
+    tmp_path: Path, site: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def buggy_run(*args: object, **kwargs: object) -> RunReport:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(daemon_module, "run_source", buggy_run)
+    jobs = Jobs(config_for(tmp_path, site), tmp_path / "archive.db")
+    with closing(jobs), pytest.raises(KeyError):
+        jobs.source("sample")
+
+
+def test_jobs_share_one_fetcher(tmp_path: Path, site: LocalServer) -> None:
+    """robots.txt is read once for every job, and pacing holds from one job to the next."""
+    with closing(Jobs(config_for(tmp_path, site), tmp_path / "archive.db")) as jobs:
+        assert jobs.source("sample", honour_backoff=False)
+        assert jobs.source("sample", honour_backoff=False)
+        assert jobs.recheck()
+    assert site.paths().count("/robots.txt") == 1
+    assert site.paths().count(LISTING) == 2
+
+
+def test_a_stop_ends_a_retry_wait_and_is_no_failure(tmp_path: Path, site: LocalServer) -> None:
+    site.route(LISTING, Reply(503, b"", {"Retry-After": "600"}))
+    db = tmp_path / "archive.db"
+    with closing(Jobs(config_for(tmp_path, site, interval="1h", retries=3), db)) as jobs:
+        timer = threading.Timer(0.5, jobs.stop.set)
+        timer.start()
+        started = time.monotonic()
+        assert jobs.run_all_once() is True
+        assert time.monotonic() - started < 5.0
+    assert site.paths().count(LISTING) == 1
+    assert query(db, "SELECT failure_streak FROM sources WHERE failure_streak > 0") == []
+    [(error,)] = query(db, "SELECT error FROM runs")
+    assert "stopping" in error
 
 
 @pytest.fixture
@@ -289,6 +397,27 @@ def test_sigterm_lets_the_current_page_finish_then_exits_0(
     code, err = stop(daemon)
     assert code == 0, err
     assert fetch_count(db) == before + 1  # the page in flight was stored, no other was started
+
+
+def test_sigterm_during_a_retry_after_wait_exits_0_at_once(
+    tmp_path: Path, site: LocalServer
+) -> None:
+    """Without this, a page in retry kept the daemon alive for minutes past systemd's timeout."""
+    site.route(LISTING, Reply(503, b"", {"Retry-After": "600"}))
+    config = write_config(tmp_path, site, interval="1h", retries=3)
+    process = subprocess.Popen(briefings(config, "run"), cwd=ROOT, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    try:
+        wait_for(lambda: LISTING in site.paths())
+        time.sleep(0.3)  # in the Retry-After wait
+        code, err = stop(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+    assert code == 0, err
+    assert "daemon stopped" in err
+    assert site.paths().count(LISTING) == 1
 
 
 def test_a_second_signal_stops_at_once(

@@ -28,6 +28,7 @@ from worker.errors import (
     FetchError,
     HostNotAllowed,
     HTTPStatusError,
+    Interrupted,
     NotHTML,
     ResponseTooLarge,
     RobotsDisallowed,
@@ -90,18 +91,22 @@ def fake() -> FakeTime:
 
 @pytest.fixture
 def fetcher(fake: FakeTime) -> Iterator[MakeFetcher]:
-    """`fetcher(**politeness_changes)`; `transport=` for MockTransport; `real_time=True`."""
+    """`fetcher(**politeness_changes)`; `transport=` for MockTransport; `real_time=True`; `stop=`."""
     clients: list[httpx.Client] = []
 
     def make(
-        *, transport: httpx.BaseTransport | None = None, real_time: bool = False, **changes: object
+        *,
+        transport: httpx.BaseTransport | None = None,
+        real_time: bool = False,
+        stop: threading.Event | None = None,
+        **changes: object,
     ) -> Fetcher:
         politeness = replace(BASE, **changes)  # type: ignore[arg-type]
         client = make_client(politeness, transport)
         clients.append(client)
         if real_time:
-            return Fetcher(client, politeness)
-        return Fetcher(client, politeness, sleep=fake.sleep, clock=fake.clock)
+            return Fetcher(client, politeness, stop=stop)
+        return Fetcher(client, politeness, stop=stop, sleep=fake.sleep, clock=fake.clock)
 
     yield make
     for client in clients:
@@ -468,6 +473,114 @@ def test_undecodable_body_is_a_transport_error(fetcher: MakeFetcher) -> None:
     with pytest.raises(TransportError) as caught:
         fetch.fetch("https://example.org/page")
     assert "cannot decode" in one_line_naming(caught.value, "https://example.org/page")
+
+
+# --- stop: no wait outlives it ----------------------------------------------------------------
+
+
+@contextmanager
+def stop_soon(stop: threading.Event, after: float = 0.3) -> Iterator[None]:
+    """Set `stop` from another thread after `after` seconds, as a signal handler would."""
+    timer = threading.Timer(after, stop.set)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def test_stop_ends_a_retry_after_wait_at_once(server: LocalServer, fetcher: MakeFetcher) -> None:
+    """A SIGTERM must not wait out minutes of Retry-After: the fetch gives up with Interrupted."""
+    server.route("/page", Reply(503, headers={"Retry-After": "600"}), PAGE)
+    stop = threading.Event()
+    fetch = fetcher(real_time=True, stop=stop, max_retry_after=600.0, respect_robots=False)
+    started = time.monotonic()
+    with stop_soon(stop), pytest.raises(Interrupted) as caught:
+        fetch.fetch(server.url("/page"))
+    assert time.monotonic() - started < 5.0
+    assert caught.value.outcome == "interrupted"
+    assert "stopping" in one_line_naming(caught.value, server.url("/page"))
+    assert server.paths() == ["/page"]  # the retry is never sent
+
+
+def test_stop_ends_a_crawl_delay_wait_at_once(server: LocalServer, fetcher: MakeFetcher) -> None:
+    server.route("/robots.txt", Reply(200, b"User-agent: *\nCrawl-delay: 600\n"))
+    server.route("/page", PAGE)
+    stop = threading.Event()
+    started = time.monotonic()
+    with stop_soon(stop), pytest.raises(Interrupted):
+        # The page is due 600 s after robots.txt was asked for.
+        fetcher(real_time=True, stop=stop).fetch(server.url("/page"))
+    assert time.monotonic() - started < 5.0
+    assert server.paths() == ["/robots.txt"]
+
+
+def test_stop_ends_stamina_backoff(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    """stamina's backoff is waited by the fetcher, not by stamina, so a stop ends it too."""
+    server.route("/page", Reply(503))
+    stop = threading.Event()
+
+    def signal_during_wait(seconds: float) -> None:
+        fake.sleep(seconds)
+        stop.set()
+
+    client = make_client(BASE)
+    fetch = Fetcher(client, BASE, stop=stop, sleep=signal_during_wait, clock=fake.clock)
+    with client, stamina.set_testing(False), pytest.raises(Interrupted):
+        fetch.fetch(server.url("/page"))
+    [backoff] = fake.sleeps
+    assert 1.0 <= backoff <= 2.0  # the first backoff: 1 s plus jitter
+    assert server.paths().count("/page") == 1
+
+
+def test_stamina_backoff_without_test_mode(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    server.route("/page", Reply(503))
+    with stamina.set_testing(False), pytest.raises(HTTPStatusError):
+        fetcher(retries=3, respect_robots=False).fetch(server.url("/page"))
+    assert len(fake.sleeps) == 3
+    for slept, base in zip(fake.sleeps, (1.0, 2.0, 4.0), strict=True):
+        assert base <= slept <= base + 1.0
+
+
+def test_a_stopped_robots_txt_is_not_cached(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    """Stopping while robots.txt is retried is no verdict on the site: it is asked again."""
+    server.route("/robots.txt", Reply(503, headers={"Retry-After": "30"}), Reply(404))
+    server.route("/page", PAGE)
+    stop = threading.Event()
+
+    def signal_during_wait(seconds: float) -> None:
+        fake.sleep(seconds)
+        stop.set()
+
+    client = make_client(BASE)
+    fetch = Fetcher(client, BASE, stop=stop, sleep=signal_during_wait, clock=fake.clock)
+    with client:
+        with pytest.raises(Interrupted):
+            fetch.fetch(server.url("/page"))
+        assert fake.sleeps == [30.0]
+        stop.clear()
+        assert fetch.fetch(server.url("/page")).status == 200
+    assert server.paths() == ["/robots.txt", "/robots.txt", "/page"]
+
+
+def test_a_set_stop_skips_the_pacing_wait(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    server.route("/page", PAGE)
+    stop = threading.Event()
+    fetch = fetcher(stop=stop, min_interval=5.0, respect_robots=False)
+    fetch.fetch(server.url("/page"))
+    stop.set()
+    with pytest.raises(Interrupted):
+        fetch.fetch(server.url("/page"))
+    assert fake.sleeps == []
+    assert server.paths() == ["/page"]
 
 
 # --- statuses ---------------------------------------------------------------------------------

@@ -12,19 +12,25 @@ machine slept into one, `max_instances=1` never overlaps a job with itself, and 
 of one period lets a late run still happen (APScheduler's default of 1 s would drop it).
 
 Jobs run one at a time on a single worker thread, each in a `Context` of its own (its own SQLite
-connection and HTTP client). One at a time because per-host pacing lives in a context's fetcher:
-two jobs in parallel could reach one host (a source and the recheck job, both on mid.ru) twice
-as often as `min_interval` allows.
+connection), all sharing one HTTP client and one `Fetcher`, so robots.txt is read once per host
+and per-host pacing holds across jobs (a source and the recheck job, both on mid.ru, are paced
+as one). One at a time for the same reason: two jobs in parallel would share a host's pace.
 
 A failing source (the run failed, or every page it tried failed) is backed off exponentially
 through the archive's source state (`record_source_failure`), so a site that is down is not
 hammered and `briefings status` can show it; its failure is logged once at warning level, and its
-recovery once at info level. Every run logs one line with its counts.
+recovery once at info level. Every run logs one line with its counts. A job that raises a
+`BriefingsError`, `sqlite3.Error` or `OSError` (the archive's disk, say) is a failed run too: one
+error line naming the job, and the source is backed off; anything else is a bug and propagates.
 
-Stop: the first SIGTERM or SIGINT sets the stop event, which the pipeline checks between pages,
-and shuts the scheduler down without starting new jobs; the daemon waits for the current page,
-releases the lock and exits 0. A second signal exits at once with status 1; the archive stays
-consistent because every page is stored in one transaction.
+`--once` exits 1 when any job failed, so a cron job or CI notices; 0 otherwise.
+
+Stop: the first SIGTERM or SIGINT sets the stop event, which the pipeline checks between pages
+and the fetcher at every wait (pacing, retry backoff, `Retry-After`: a page in retry gives up at
+once), and shuts the scheduler down without starting new jobs; the daemon waits for the current
+page, releases the lock and exits 0. A run cut short by the stop is not counted as a failure. A
+second signal exits at once with status 1; the archive stays consistent because every page is
+stored in one transaction.
 """
 
 from __future__ import annotations
@@ -32,14 +38,16 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+import httpx
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
@@ -51,24 +59,27 @@ from apscheduler.triggers.interval import IntervalTrigger
 from worker.archive import store
 from worker.config import Schedule, Source, WorkerConfig
 from worker.errors import BriefingsError
+from worker.fetch import Fetcher, make_client
 from worker.lockfile import hold_archive_lock
 from worker.pipeline import Context, RunReport, open_context, recheck_due, run_source
 
 log = logging.getLogger(__name__)
 
+# What fails a job without being a bug: ours, the archive's database, the disk. Not `Exception`.
+JOB_ERRORS = (BriefingsError, sqlite3.Error, OSError)
+
 
 def run_daemon(config: WorkerConfig, *, db_path: Path | None, once: bool) -> int:
     """Run the sources until stopped (or one cycle with `once`); the exit code.
 
-    Raises `ArchiveLocked` when another daemon holds the archive.
+    With `once`: 1 when a job failed, else 0. Raises `ArchiveLocked` when another daemon holds
+    the archive.
     """
     db = db_path or config.archive
-    with hold_archive_lock(db) as lock:
-        jobs = Jobs(config, db)
+    with hold_archive_lock(db) as lock, closing(Jobs(config, db)) as jobs:
         if once:
             with _stop_on_signals(jobs.stop):
-                jobs.run_all_once()
-            return 0
+                return 0 if jobs.run_all_once() else 1
         scheduler = build_scheduler(jobs)
         with _stop_on_signals(jobs.stop, then=lambda: _shutdown_soon(scheduler)):
             log.info("daemon started: %d sources, archive %s, lock %s (PID %d)",
@@ -81,39 +92,36 @@ def run_daemon(config: WorkerConfig, *, db_path: Path | None, once: bool) -> int
 
 @dataclass
 class Jobs:
-    """What the scheduler runs: one call per source run or recheck, each in its own Context."""
+    """What the scheduler runs: one call per source run or recheck, each in its own Context.
+
+    Every job shares `fetcher` (and its robots.txt cache and pacing); `close()` closes its
+    client. A job returns whether it succeeded (a skipped job did).
+    """
 
     config: WorkerConfig
     db_path: Path
     stop: threading.Event = field(default_factory=threading.Event)
+    fetcher: Fetcher = field(init=False)
+    _client: httpx.Client = field(init=False)
     _busy: threading.Lock = field(default_factory=threading.Lock)
 
-    def source(self, name: str, *, honour_backoff: bool = True) -> None:
-        source = self.config.source(name)
-        with self._job() as ctx:
-            if ctx is None:
-                return
-            state = store.source_state(ctx.archive, name)
-            if honour_backoff and state.backed_off(datetime.now(UTC)):
-                log.debug("%s: backed off until %s", name, state.backed_off_until)
-                return
-            try:
-                report = run_source(ctx, source, stop=self.stop)
-            except BriefingsError as error:  # the archive or a profile, not one page: skip the run
-                _settle(ctx, source, str(error))
-                return
-            _log_run(report)
-            _settle(ctx, source, _failure(report))
+    def __post_init__(self) -> None:
+        self._client = make_client(self.config.politeness)
+        self.fetcher = Fetcher(self._client, self.config.politeness, stop=self.stop)
 
-    def recheck(self) -> None:
-        with self._job() as ctx:
-            if ctx is not None:
-                _log_run(recheck_due(ctx, stop=self.stop))
+    def close(self) -> None:
+        self._client.close()
 
-    def run_all_once(self) -> None:
-        for source in self.config.sources:
-            self.source(source.name, honour_backoff=False)
-        self.recheck()
+    def source(self, name: str, *, honour_backoff: bool = True) -> bool:
+        return self._guarded(f"source {name}", lambda: self._source(name, honour_backoff))
+
+    def recheck(self) -> bool:
+        return self._guarded("recheck", self._recheck)
+
+    def run_all_once(self) -> bool:
+        """Every source (backed off or not), then the recheck job; whether all succeeded."""
+        results = [self.source(source.name, honour_backoff=False) for source in self.config.sources]
+        return all([*results, self.recheck()])
 
     def wait_idle(self) -> None:
         """Return once no job is running (jobs that start after `stop` return at once)."""
@@ -127,8 +135,56 @@ class Jobs:
             if self.stop.is_set():
                 yield None
                 return
-            with open_context(self.config, self.db_path) as ctx:
+            with open_context(self.config, self.db_path, fetcher=self.fetcher) as ctx:
                 yield ctx
+
+    def _source(self, name: str, honour_backoff: bool) -> bool:
+        source = self.config.source(name)
+        with self._job() as ctx:
+            if ctx is None:
+                return True
+            state = store.source_state(ctx.archive, name)
+            if honour_backoff and state.backed_off(datetime.now(UTC)):
+                log.debug("%s: backed off until %s", name, state.backed_off_until)
+                return True
+            try:
+                report = run_source(ctx, source, stop=self.stop)
+            except JOB_ERRORS as error:  # the archive, a profile or the disk, not one page
+                self._finish(ctx, source, _describe(error))
+                raise
+            _log_run(report)
+            return self._finish(ctx, source, _failure(report))
+
+    def _recheck(self) -> bool:
+        with self._job() as ctx:
+            if ctx is None:
+                return True
+            report = recheck_due(ctx, stop=self.stop)
+            _log_run(report)
+            error = _failure(report)
+            return error is None or self._cut_short("recheck", error)
+
+    def _guarded(self, job: str, run: Callable[[], bool]) -> bool:
+        """`run()`, or False after one error line naming the job for `JOB_ERRORS`."""
+        try:
+            return run()
+        except JOB_ERRORS as error:
+            log.error("%s: job failed: %s", job, _describe(error))
+            return False
+
+    def _finish(self, ctx: Context, source: Source, error: str | None) -> bool:
+        """Settle the run in the source's state; whether it succeeded."""
+        if error is not None and self._cut_short(source.name, error):
+            return True
+        _settle(ctx, source, error)
+        return error is None
+
+    def _cut_short(self, job: str, error: str) -> bool:
+        """Whether the stop explains a failed run (it ends fetches that wait): then not counted."""
+        if not self.stop.is_set():
+            return False
+        log.info("%s: run cut short by the stop: %s", job, error)
+        return True
 
 
 def build_scheduler(jobs: Jobs) -> BlockingScheduler:
@@ -167,6 +223,12 @@ def period(schedule: Schedule) -> float:
     trigger = source_trigger(schedule, jitter=False)
     first = trigger.get_next_fire_time(None, datetime.now(UTC))
     return float((trigger.get_next_fire_time(first, first) - first).total_seconds())
+
+
+def _describe(error: BaseException) -> str:
+    """One line: a `BriefingsError` says what is wrong itself; others need their type."""
+    text = " ".join(str(error).split())
+    return text if isinstance(error, BriefingsError) else f"{type(error).__name__}: {text}"
 
 
 def _failure(report: RunReport) -> str | None:

@@ -10,7 +10,8 @@
     │   ├── ResponseTooLarge       the decoded body passed the byte cap
     │   ├── DeadlineExceeded       the whole request took longer than its total deadline
     │   ├── NotHTML                the response is not an HTML page
-    │   └── TransportError         connecting, TLS or reading failed
+    │   ├── TransportError         connecting, TLS or reading failed
+    │   └── Interrupted            the stop event ended a wait (pacing, retry): the fetch gave up
     ├── ArchiveError               the archive cannot do what was asked
     │   ├── DocumentNotFound       no document matches a URL, id or document number
     │   ├── VersionNotFound        a document has no version of that number
@@ -94,6 +95,10 @@ class NotHTML(FetchError):
 
 class TransportError(FetchError):
     outcome = "transport"
+
+
+class Interrupted(FetchError):
+    outcome = "interrupted"
 
 
 class ArchiveError(BriefingsError):

@@ -29,6 +29,9 @@
 8. Statuses: a final 2xx or 304 is a `Page`; anything else (404 and 410 included) raises
    `HTTPStatusError` with `.status`. Every error is one line naming the requested URL, plus the
    hop's URL when a redirect or robots.txt was at fault.
+9. Stop: with `Fetcher(..., stop=event)`, setting the event ends any wait (pacing, Crawl-delay,
+   backoff, `Retry-After`) at once and the fetch raises `Interrupted`; a request already sent is
+   not cut short (its deadline bounds it).
 """
 
 from worker.fetch.client import make_client

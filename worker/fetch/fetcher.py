@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from worker.errors import (
     DeadlineExceeded,
     HostNotAllowed,
     HTTPStatusError,
+    Interrupted,
     RobotsDisallowed,
     TransportError,
 )
@@ -27,6 +29,7 @@ from worker.fetch.robots import (
     policy_for,
 )
 from worker.fetch.transfer import Hop, Limits, Response, Transient, get_once, require_html
+from worker.fetch.waits import Stopped, Waits
 from worker.page import Page
 
 MAX_REDIRECTS = 10
@@ -34,21 +37,26 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 class Fetcher:
-    """Fetches pages politely; safe to share between threads. See `worker.fetch` for guarantees."""
+    """Fetches pages politely; safe to share between threads. See `worker.fetch` for guarantees.
+
+    `stop`, when set, ends any wait of a fetch at once with `Interrupted`. `sleep` and `clock` are
+    test seams: by default waits are `stop.wait` (a plain sleep without `stop`).
+    """
 
     def __init__(
         self,
         client: httpx.Client,
         politeness: Politeness,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._politeness = politeness
-        self._sleep = sleep
+        self._wait = Waits(stop, sleep)
         self._clock = clock
-        self._pacer = HostPacer(politeness.min_interval, sleep, clock)
+        self._pacer = HostPacer(politeness.min_interval, self._wait, clock)
         self._robots = RobotsCache(clock)
         self._page_limits = Limits(politeness.deadline, politeness.timeout, politeness.max_bytes)
         self._robots_limits = Limits(
@@ -147,7 +155,11 @@ class Fetcher:
 
         attempts = self._politeness.retries + 1
         try:
-            return with_retries(attempt, self._politeness.retries, self._sleep)
+            return with_retries(attempt, self._politeness.retries, self._wait)
+        except Stopped:
+            raise Interrupted(
+                hop.origin, hop.detail("stopping: gave up waiting to send the request")
+            ) from None
         except Transient as transient:
             after = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
             if transient.status is not None:

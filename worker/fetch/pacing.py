@@ -11,7 +11,8 @@ class HostPacer:
     """Thread-safe: a caller holds its host's lock while it waits, so waits queue up in order.
 
     The interval of a host is `max(min_interval, crawl delay)`; 0 means no pacing. Only requests
-    made in this process are seen; the daemon and a manual fetch pace independently.
+    made in this process are seen; the daemon and a manual fetch pace independently. `sleep` may
+    raise (`worker.fetch.waits.Stopped`) to give the wait up; no start is recorded then.
     """
 
     def __init__(
