@@ -8,6 +8,7 @@ CREATE INDEX documents_title ON documents (title);
 CREATE INDEX fetches_capture_id ON fetches (capture_id);
 CREATE INDEX fetches_document_id ON fetches (document_id);
 CREATE INDEX fetches_url ON fetches (url);
+CREATE INDEX retries_next_check_at ON retries (next_check_at);
 CREATE INDEX runs_source ON runs (source);
 CREATE INDEX versions_capture_id ON versions (capture_id);
 CREATE TABLE backfill (
@@ -83,6 +84,11 @@ CREATE TABLE 'passages_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE 'passages_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
 CREATE TABLE 'passages_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
 CREATE TABLE 'passages_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+CREATE TABLE retries (
+    url TEXT PRIMARY KEY, -- canonical; an address with no document whose fetches failed
+    first_failed TEXT NOT NULL, -- the recheck schedule's points count from here
+    next_check_at TEXT NOT NULL -- (worker/archive/recheck.py); the row goes once it has a document
+);
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     source TEXT,

@@ -229,6 +229,22 @@ def test_a_content_change_makes_version_2(archive: Archive, change: object) -> N
     assert store(archive, record) == "changed"  # going back is a change too: version 3
 
 
+def test_a_new_record_from_the_same_bytes_is_a_reparse(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    same_bytes = page_for(edited(record))  # the very bytes of version 1, read by a new parser
+    result = store_page(
+        archive, same_bytes, edited(record), source="gs", parser_version="p2", duration=0.1
+    )
+    assert (result.outcome, result.version) == ("changed", 2)
+    store(archive, with_new_turn(edited(record)), body=b"<html>a new turn</html>")
+    assert rows(archive, "SELECT number, cause, parser_version, capture_id FROM versions") == [
+        (1, "fetch", "p1", 1),
+        (2, "reparse", "p2", 1),
+        (3, "fetch", "p1", 2),
+    ]
+
+
 def test_passages_one_per_paragraph_or_turn(archive: Archive) -> None:
     record = seed_record()
     store(archive, record)
@@ -416,6 +432,53 @@ def test_reparse_of_an_old_capture_compares_with_its_own_version(archive: Archiv
     assert rows(archive, "SELECT count(*) FROM versions") == [(2,)]
 
 
+def test_reparse_all_never_puts_an_older_capture_on_top(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    store(archive, edited(record), body=b"<html>v2</html>")
+    old, latest = iter_reparse_candidates(archive, all_versions=True)
+    # today's parser reads the old capture differently: reported, never a version
+    result = store_reparse(archive, old, with_new_turn(record), "p2")
+    assert (result.outcome, result.version) == ("changed", 1)
+    assert get_version(archive, 1).record == edited(record)  # even if the latest fails to parse
+    # the latest capture's new record is the one that becomes a version
+    result = store_reparse(archive, latest, with_new_turn(edited(record)), "p2")
+    assert (result.outcome, result.version) == ("changed", 3)
+    assert rows(archive, "SELECT number, cause, capture_id FROM versions") == [
+        (1, "fetch", 1),
+        (2, "fetch", 2),
+        (3, "reparse", 2),
+    ]
+    assert get_version(archive, 1).record == with_new_turn(edited(record))
+
+
+def test_a_stale_reparse_candidate_never_covers_a_newer_fetch(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)
+    (candidate,) = iter_reparse_candidates(archive, all_versions=False)
+    store(archive, edited(record), body=b"<html>v2</html>")  # the daemon, meanwhile
+    result = store_reparse(archive, candidate, with_new_turn(record), "p2")
+    assert (result.outcome, result.version) == ("changed", 1)
+    assert rows(archive, "SELECT count(*) FROM versions") == [(2,)]
+    assert get_version(archive, 1).record == edited(record)
+
+
+def test_old_bytes_that_come_back_and_fail_are_the_latest_capture(archive: Archive) -> None:
+    record = seed_record()
+    store(archive, record)  # version 1, from the fixture's bytes
+    store(archive, edited(record), body=b"<html>v2</html>")
+    store_failure(archive, URL, source="gs", reason="empty", page=page_for(record), duration=0.1)
+    candidates = list(iter_reparse_candidates(archive, all_versions=True))
+    assert [(c.capture_id, c.made_version, c.latest) for c in candidates] == [
+        (2, 2, True),
+        (1, None, True),
+    ]
+    assert store_reparse(archive, candidates[0], edited(record), "p2").outcome == "unchanged"
+    result = store_reparse(archive, candidates[1], record, "p2")
+    assert (result.outcome, result.version) == ("changed", 3)
+    assert get_version(archive, 1).record == record
+
+
 def test_reparse_of_failed_bytes_creates_the_document(archive: Archive) -> None:
     record = seed_record()
     page = page_for(record)
@@ -429,6 +492,7 @@ def test_reparse_of_failed_bytes_creates_the_document(archive: Archive) -> None:
         (T0, "2024-06-01T13:00:00+00:00")
     ]
     assert rows(archive, "SELECT document_id FROM captures") == [(result.document_id,)]
+    assert rows(archive, "SELECT count(*) FROM retries") == [(0,)]  # a document now
 
 
 def test_a_later_success_retires_a_failed_candidate(archive: Archive) -> None:
@@ -510,6 +574,59 @@ def test_due_for_recheck_orders_and_limits(archive: Archive) -> None:
             now=clock_text(at(-n)),
         )
     assert due_for_recheck(archive, at(5), 2) == [urls[2], urls[1]]
+
+
+def fail(archive: Archive, url: str, hours: float, policy: RecheckPolicy | None = None) -> None:
+    when = clock_text(at(hours))
+    store_failure(
+        archive, url, source=None, reason="503", page=None, duration=0.1, now=when, policy=policy
+    )
+
+
+def test_an_address_that_only_failed_is_retried_on_the_schedule(archive: Archive) -> None:
+    fail(archive, URL, 0)
+    assert rows(archive, "SELECT count(*) FROM documents") == [(0,)]
+    assert due_for_recheck(archive, at(0.5), 10) == []
+    assert due_for_recheck(archive, at(1), 10) == [URL]
+    fail(archive, URL, 1)  # counted from the first failure: 1 d next, then 7 d
+    assert due_for_recheck(archive, at(23), 10) == []
+    assert due_for_recheck(archive, at(24), 10) == [URL]
+    store_gone(archive, URL, 404, source=None, duration=0.1, now=clock_text(at(24)))
+    assert due_for_recheck(archive, at(7 * 24 - 1), 10) == []
+    assert due_for_recheck(archive, at(7 * 24), 10) == [URL]
+    store(archive, seed_record(), now=clock_text(at(7 * 24)))  # a success: a normal document
+    assert rows(archive, "SELECT count(*) FROM retries") == [(0,)]
+    assert due_for_recheck(archive, at(7 * 24 + 1), 10) == [URL]
+    assert rows(archive, "SELECT next_check_at FROM documents") == [(clock_text(at(7 * 24 + 1)),)]
+
+
+def test_a_retry_follows_the_configured_policy(archive: Archive) -> None:
+    short = RecheckPolicy(after=(60.0,), every=600.0)
+    fail(archive, URL, 0, short)
+    fail(archive, URL, 1, short)
+    assert rows(archive, "SELECT first_failed, next_check_at FROM retries") == [
+        (clock_text(at(0)), "2024-06-01T13:10:00+00:00")
+    ]
+
+
+def test_retries_and_documents_share_the_limit(archive: Archive) -> None:
+    record = seed_record()
+    documents = [f"https://mid.ru/en/{n}/" for n in range(3)]
+    for n, url in enumerate(documents):  # due at 0, -1, -2 h
+        page, placed = page_for(record.with_url(url)), record.with_url(url)
+        moment = clock_text(at(-1 - n))
+        store_page(
+            archive, page, placed, source=None, parser_version="p1", duration=0.1, now=moment
+        )
+    failing = [f"https://mid.ru/en/broken/{n}/" for n in range(3)]
+    for n, url in enumerate(failing):  # due at -10, -11, -12 h: older than every document
+        fail(archive, url, -11 - n)
+    oldest_first = [failing[2], failing[1], documents[2], documents[1], documents[0]]
+    assert due_for_recheck(archive, at(1), 4) == oldest_first[:4]  # half each
+    assert due_for_recheck(archive, at(1), 5) == oldest_first  # documents take what is left
+    assert due_for_recheck(archive, at(-10), 4) == failing[::-1]  # no document due: all retries
+    assert due_for_recheck(archive, at(-2.5), 2) == [failing[2], failing[1]]
+    assert due_for_recheck(archive, at(-1.5), 2) == [failing[2], documents[2]]  # one of each
 
 
 def test_known_urls_uses_canonical_forms(archive: Archive) -> None:

@@ -34,17 +34,16 @@ def writer(path: str, name: str, start: multiprocessing.synchronize.Event) -> No
             else:
                 url, record = f"https://mid.ru/en/{name}/{i}/", seed
             page = Page.from_bytes(f"<html>{url} {i}</html>".encode(), url=url)
-            store_page(archive, page, record.with_url(url), source=name, parser_version="p1",
-                       duration=0.01)
+            store_page(
+                archive, page, record.with_url(url), source=name, parser_version="p1", duration=0.01
+            )
 
 
 def test_two_processes_write_at_once(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"  # created by the racing writers themselves
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    writers = [
-        context.Process(target=writer, args=(str(path), name, start)) for name in ("a", "b")
-    ]
+    writers = [context.Process(target=writer, args=(str(path), name, start)) for name in ("a", "b")]
     for process in writers:
         process.start()
     start.set()
@@ -62,12 +61,17 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
         assert query("SELECT count(DISTINCT canonical_url) FROM documents").fetchone() == (
             distinct_urls + 2,
         )
-        same = query("SELECT number FROM versions JOIN documents ON documents.id = document_id"
-                     " WHERE canonical_url = ?", (SAME,)).fetchall()
+        same = query(
+            "SELECT number FROM versions JOIN documents ON documents.id = document_id"
+            " WHERE canonical_url = ?",
+            (SAME,),
+        ).fetchall()
         assert same == [(1,)]
-        flips = query("SELECT number, identity FROM versions JOIN documents"
-                      " ON documents.id = document_id WHERE canonical_url = ? ORDER BY number",
-                      (FLIP,)).fetchall()
+        flips = query(
+            "SELECT number, identity FROM versions JOIN documents"
+            " ON documents.id = document_id WHERE canonical_url = ? ORDER BY number",
+            (FLIP,),
+        ).fetchall()
         assert [n for n, _ in flips] == list(range(1, len(flips) + 1))
         assert all(a[1] != b[1] for a, b in itertools.pairwise(flips))
         outcomes = dict(query("SELECT outcome, count(*) FROM fetches GROUP BY outcome").fetchall())

@@ -26,10 +26,12 @@ from worker.archive import (
     store_failure,
     store_page,
 )
+from worker.archive.changes import summarise
 from worker.archive.search import fts_query
+from worker.diff import diff_records, render_diff_text
 from worker.errors import DocumentNotFound, SearchQueryError, VersionNotFound
 from worker.page import Page
-from worker.record import Record, Turn
+from worker.record import Record, Section, TocEntry, Turn
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 GS = "https://www.globalsecurity.org/wmd/library/news/russia/2020/russia-201105-russia-mfab01.htm"
@@ -46,8 +48,9 @@ def fixture(name: str) -> Record:
 def put(archive: Archive, record: Record, now: str, url: str | None = None) -> int:
     record = record.with_url(url) if url else record
     page = Page.from_bytes(record.to_json().encode(), url=record.url)
-    result = store_page(archive, page, record, source="test", parser_version="p1",
-                        duration=0.1, now=now)
+    result = store_page(
+        archive, page, record, source="test", parser_version="p1", duration=0.1, now=now
+    )
     return result.document_id
 
 
@@ -65,8 +68,11 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
         put(opened, fixture("midru-2024-05-29"), "2024-06-01T00:00:00+00:00")
         put(opened, fixture("midru-ru-2020-11-05"), "2024-06-01T00:00:00+00:00")
         # version 2 of the seed: its first paragraph rewritten
-        put(opened, edit_first_paragraph(seed, "Quarantine measures are tightening everywhere."),
-            "2024-06-02T00:00:00+00:00")
+        put(
+            opened,
+            edit_first_paragraph(seed, "Quarantine measures are tightening everywhere."),
+            "2024-06-02T00:00:00+00:00",
+        )
         # a mirror of the mid.ru briefing (same number) and of the seed (same title and day)
         put(opened, fixture("midru-2024-05-29"), "2024-06-03T00:00:00+00:00", MIRROR)
         put(opened, replace(seed, site="generic"), "2024-06-03T00:00:00+00:00", EMBASSY)
@@ -93,7 +99,11 @@ def test_resolve_unknown_document(archive: Archive, doc: str) -> None:
 
 def test_get_version(archive: Archive) -> None:
     latest = get_version(archive, 1)
-    assert (latest.number, latest.cause, latest.seen_at) == (2, "fetch", "2024-06-02T00:00:00+00:00")
+    assert (latest.number, latest.cause, latest.seen_at) == (
+        2,
+        "fetch",
+        "2024-06-02T00:00:00+00:00",
+    )
     first = get_version(archive, 1, 1)
     assert first.record == fixture("globalsecurity-2020-11-05")
     assert first.identity == first.record.identity() and first.capture_id is not None
@@ -105,8 +115,11 @@ def test_list_versions_says_what_changed(archive: Archive) -> None:
     seed = get_version(archive, 1).record
     longer = seed.sections[-1]
     turn = Turn(role="question", speaker="RIA Novosti", text="One more question?")
-    with_turn = replace(seed, published="2020-11-06", sections=(
-        *seed.sections[:-1], replace(longer, turns=(*longer.turns, turn))))
+    with_turn = replace(
+        seed,
+        published="2020-11-06",
+        sections=(*seed.sections[:-1], replace(longer, turns=(*longer.turns, turn))),
+    )
     put(archive, with_turn, "2024-06-05T00:00:00+00:00", GS)
     versions = list_versions(archive, 1)
     assert [v.number for v in versions] == [1, 2, 3]
@@ -116,6 +129,57 @@ def test_list_versions_says_what_changed(archive: Archive) -> None:
         "published; 1 section changed, 1 turn added",
     ]
     assert versions[2].changes is not None and versions[2].changes.turns_added == 1
+
+
+def test_versions_and_diff_agree_on_site_and_language(archive: Archive) -> None:
+    seed = get_version(archive, 1).record
+    moved = replace(seed, site="generic", language="ru")  # a new identity, the same briefing
+    put(archive, moved, "2024-06-05T00:00:00+00:00", GS)
+    versions = list_versions(archive, 1)
+    assert [v.summary for v in versions][-1] == "no change in content"
+    assert render_diff_text(diff_records(seed, moved)) == "no changes\n"
+
+
+_WORD = st.sampled_from(["talks", "on", "trade", "resume", "in", "Moscow"])
+_LINE = st.lists(_WORD, min_size=1, max_size=5).map(" ".join)
+_TURN = st.builds(Turn, role=st.sampled_from(["question", "answer"]),
+                  speaker=st.sampled_from([None, "TASS"]), text=_LINE)  # fmt: skip
+_SECTION = st.one_of(
+    st.builds(Section, part=st.just("statements"), heading=st.sampled_from([None, "Trade"]),
+              paragraphs=st.lists(_LINE, max_size=3).map(tuple)),
+    st.builds(Section, part=st.just("answers"), heading=st.sampled_from([None, "Talks"]),
+              turns=st.lists(_TURN, max_size=3).map(tuple)),
+)  # fmt: skip
+_TOC_ENTRY = st.builds(TocEntry, part=st.just("answers"), heading=_WORD)
+_RECORD = st.builds(
+    Record,
+    url=st.just(GS),
+    site=st.sampled_from(["mid", "generic"]),
+    language=st.sampled_from(["en", "ru"]),
+    title=st.sampled_from(["Briefing", "Press briefing"]),
+    published=st.sampled_from([None, "2024-05-29"]),
+    document_number=st.sampled_from([None, "1012-29-05-2024"]),
+    speaker=st.just(None),
+    place=st.sampled_from([None, "Moscow"]),
+    toc=st.lists(_TOC_ENTRY, max_size=2).map(tuple),
+    sections=st.lists(_SECTION, max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RECORD, _RECORD)
+def test_the_versions_summary_is_read_off_the_diff(before: Record, after: Record) -> None:
+    summary, diff = summarise(before, after), diff_records(before, after)
+    assert (summary.describe() == "no change in content") == diff.is_empty
+    assert summary.fields == tuple(f.field for f in diff.fields) + (("toc",) if diff.toc else ())
+    sections = summary.sections_added + summary.sections_removed + summary.sections_changed
+    assert sections == len(diff.changed_sections)
+    turns = [i.status for s in diff.changed_sections for i in s.items if i.kind == "turn"]
+    assert (summary.turns_added, summary.turns_removed, summary.turns_changed) == (
+        turns.count("added"),
+        turns.count("removed"),
+        turns.count("changed"),
+    )
 
 
 def test_other_copies(archive: Archive) -> None:
@@ -210,8 +274,13 @@ def test_export_records_streams_latest_versions(archive: Archive) -> None:
     exported = export_records(archive, None)
     assert isinstance(exported, types.GeneratorType)
     records = list(exported)
-    assert [(r["document_id"], r["version"]) for r in records] == [(1, 2), (2, 1), (3, 1), (4, 1),
-                                                                   (5, 1)]
+    assert [(r["document_id"], r["version"]) for r in records] == [
+        (1, 2),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (5, 1),
+    ]
     assert records[0]["seen_at"] == "2024-06-02T00:00:00+00:00" and records[0]["cause"] == "fetch"
     assert set(records[1]) == {"document_id", "version", "seen_at", "cause", "record"}
     assert Record.from_dict(records[1]["record"]) == fixture("midru-2024-05-29")
@@ -224,15 +293,34 @@ def test_export_passages(archive: Archive) -> None:
     rows = list(export_passages(archive, "2024-06-03"))
     assert {r["document_id"] for r in rows} == {4, 5}
     first = rows[0]
-    assert list(first) == ["document_id", "url", "title", "published", "version", "seen_at",
-                           "section_index", "seq", "part", "heading", "role", "speaker", "text"]
+    assert list(first) == [
+        "document_id",
+        "url",
+        "title",
+        "published",
+        "version",
+        "seen_at",
+        "section_index",
+        "seq",
+        "part",
+        "heading",
+        "role",
+        "speaker",
+        "text",
+    ]
     assert (first["url"], first["seq"], first["role"]) == (MIRROR, 0, "statement")
 
 
 def test_status_summary(archive: Archive) -> None:
     for n in range(12):
-        store_failure(archive, f"https://mid.ru/{n}/", source="mid", reason=f"http status {n}",
-                      page=None, duration=0.1)
+        store_failure(
+            archive,
+            f"https://mid.ru/{n}/",
+            source="mid",
+            reason=f"http status {n}",
+            page=None,
+            duration=0.1,
+        )
     status = status_summary(archive)
     assert (status.documents, status.versions, status.gone) == (5, 6, 0)
     assert status.captures == 6 and status.fetches == 18 and status.passages > 100

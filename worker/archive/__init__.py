@@ -9,7 +9,8 @@ dictionaries.py  compressing a capture against a base capture of its site
 records.py       a version's record: its outline in `versions`, its text in `passages`
 passages.py      a record cut into the rows full-text search indexes
 fetchlog.py      one `fetches` row per attempt
-recheck.py       when known documents are fetched again; which URLs are known
+recheck.py       when documents, and addresses that only failed, are fetched again; which
+                 URLs are known
 reparse.py       replaying stored captures through today's parser
 state.py         runs, source health and backoff, backfill progress
 queries.py       documents, versions and copies as users name them

@@ -104,6 +104,11 @@ _TABLES = (
     ),
     capture_id INTEGER REFERENCES captures (id) -- the bytes kept from this fetch, if any
 )""",
+    """CREATE TABLE retries (
+    url TEXT PRIMARY KEY, -- canonical; an address with no document whose fetches failed
+    first_failed TEXT NOT NULL, -- the recheck schedule's points count from here
+    next_check_at TEXT NOT NULL -- (worker/archive/recheck.py); the row goes once it has a document
+)""",
     """CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     source TEXT,
@@ -138,6 +143,7 @@ _INDEXES = (
     "CREATE INDEX fetches_url ON fetches (url)",
     "CREATE INDEX fetches_document_id ON fetches (document_id)",
     "CREATE INDEX fetches_capture_id ON fetches (capture_id)",
+    "CREATE INDEX retries_next_check_at ON retries (next_check_at)",
     "CREATE INDEX runs_source ON runs (source)",
 )
 

@@ -47,9 +47,11 @@ class Validators:
 class ReparseCandidate:
     """A stored capture to run through today's parser.
 
-    `latest` captures are compared with the document's latest version; an older capture (only
-    with `all_versions`) with the version it made, `made_version`. `document_id` is None for the
-    bytes of a page that failed to parse at an address that has no document yet.
+    `latest` captures are compared with the document's latest version and may make a new one;
+    an older capture (only with `all_versions`) is compared with the version it made,
+    `made_version`, and never makes one. `latest` is as listed: `store_reparse` checks it again
+    when it writes. `document_id` is None for the bytes of a page that failed to parse at an
+    address that has no document yet.
     """
 
     capture_id: int

@@ -5,6 +5,10 @@ default): after each check the next one is the first of those points still in th
 once they are all past, `RecheckPolicy.every` after the check. Ministries edit a briefing most
 in its first hours, rarely after a month. A failed check moves on to the next point too, so a
 broken page is retried later rather than at every run.
+
+An address whose fetches all failed has no document; it is kept in `retries` and tried again on
+the same schedule, counted from its first failure, until a fetch succeeds and makes it a
+document (`create_document` drops its row).
 """
 
 from __future__ import annotations
@@ -54,14 +58,47 @@ def schedule_next_check(
         return reschedule(conn, int(row[0]), clock.stamp(now), policy or RecheckPolicy())
 
 
-def due_for_recheck(archive: Archive, now: datetime, limit: int) -> list[str]:
-    """The URLs of up to `limit` documents whose next check is due at `now`, most overdue first."""
-    rows = archive.conn.execute(
-        "SELECT canonical_url FROM documents WHERE next_check_at <= ?"
-        " ORDER BY next_check_at, id LIMIT ?",
-        (clock.to_text(now), limit),
+def reschedule_retry(conn: sqlite3.Connection, url: str, now: str, policy: RecheckPolicy) -> None:
+    """After an attempt at `url` (canonical, no document) at `now`, set its next retry."""
+    row = conn.execute("SELECT first_failed FROM retries WHERE url = ?", (url,)).fetchone()
+    if row is not None:
+        due = next_check_time(clock.parse(row[0]), clock.parse(now), policy)
+        conn.execute(
+            "UPDATE retries SET next_check_at = ? WHERE url = ?", (clock.to_text(due), url)
+        )
+
+
+def retry_failed(conn: sqlite3.Connection, url: str, now: str, policy: RecheckPolicy) -> None:
+    """A fetch of `url` (canonical, no document) failed at `now`: schedule it to be tried again."""
+    conn.execute(
+        "INSERT INTO retries (url, first_failed, next_check_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (url) DO NOTHING",
+        (url, now, now),
     )
-    return [str(row[0]) for row in rows]
+    reschedule_retry(conn, url, now, policy)
+
+
+def due_for_recheck(archive: Archive, now: datetime, limit: int) -> list[str]:
+    """Up to `limit` URLs due at `now`, most overdue first: documents to check again, and
+    addresses whose fetches all failed to retry.
+
+    Each kind is guaranteed half of `limit` (documents the odd one), and either takes what the
+    other leaves, so a pile of broken addresses never crowds out the documents, nor the reverse.
+    """
+    due = clock.to_text(now)
+    documents = archive.conn.execute(
+        "SELECT next_check_at, canonical_url FROM documents WHERE next_check_at <= ?"
+        " ORDER BY next_check_at, id LIMIT ?",
+        (due, limit),
+    ).fetchall()
+    retries = archive.conn.execute(
+        "SELECT next_check_at, url FROM retries WHERE next_check_at <= ?"
+        " ORDER BY next_check_at, url LIMIT ?",
+        (due, limit),
+    ).fetchall()
+    retry_share = min(len(retries), max(limit // 2, limit - len(documents)))
+    chosen = documents[: limit - retry_share] + retries[:retry_share]
+    return [str(url) for _, url in sorted(chosen, key=lambda row: str(row[0]))]
 
 
 def known_urls(archive: Archive, urls: Iterable[str]) -> set[str]:

@@ -2,13 +2,15 @@
 
 Candidates are, per document, the capture that made its latest version, and the bytes of a
 later fetch that failed to parse (if no success came after it; these may belong to an address
-that has no document yet). With `all_versions`, every capture that made a version, ordered so
-each document's latest capture comes last.
+that has no document yet). With `all_versions`, every capture that made a version too, in the
+order of the versions they made, so each document's latest capture comes last.
 
-`store_reparse` writes a version with cause `reparse` only when the new record's identity
-differs from what the capture stands for: for a latest capture, the document's latest version;
-for an older one, the version it made. Replaying an older capture whose record changed appends
-its record, and the latest capture, replayed after it, restores the current text on top.
+The latest version is always today's parser on the latest capture: `store_reparse` writes a
+version with cause `reparse` only for a document's latest capture (checked again when it
+writes, so a fetch that came in meanwhile wins), and only when the new record's identity
+differs from the latest version's. An older capture is compared with the version it made and
+reported (`changed` or `unchanged`) but never written: appending it would put old text on top
+of the current one, and replaying the latest capture after it would fake a revert and reapply.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from worker.archive.db import Archive
 from worker.archive.models import ReparseCandidate, StoreOutcome, StoreResult
 from worker.archive.recheck import reschedule
 from worker.archive.versions import (
+    LatestVersion,
     NewVersion,
     add_version,
     create_document,
@@ -65,6 +68,18 @@ ORDER BY f.id
 """
 
 
+# Whether a fetch of the URL succeeded after the last failed one that kept the capture.
+_SUCCEEDED_SINCE = """
+SELECT EXISTS (
+    SELECT 1 FROM fetches
+    WHERE url = ? AND outcome IN ('new', 'changed', 'unchanged', 'not-modified')
+    AND id > (
+        SELECT max(id) FROM fetches WHERE url = ? AND capture_id = ? AND outcome LIKE 'error: %'
+    )
+)
+"""
+
+
 @dataclass(frozen=True)
 class _Pick:
     capture_id: int
@@ -78,9 +93,12 @@ def _picks(conn: sqlite3.Connection, all_versions: bool) -> list[_Pick]:
     """Which captures to replay, read in full first: replaying writes versions as it goes."""
     versions_sql = _ALL_VERSION_CAPTURES if all_versions else _LATEST_VERSION_CAPTURES
     picks = [_Pick(r[0], r[1], r[2], r[3], bool(r[4])) for r in conn.execute(versions_sql)]
-    seen = {(p.url, p.capture_id) for p in picks}
+    latest = {(p.url, p.capture_id) for p in picks if p.latest}
     failed = [_Pick(r[0], r[1], r[2], r[3], bool(r[4])) for r in conn.execute(_FAILED_CAPTURES)]
-    return picks + [p for p in failed if (p.url, p.capture_id) not in seen]
+    failed = [p for p in failed if (p.url, p.capture_id) not in latest]
+    # Bytes an older version came from, fetched again and failed: they are the latest now.
+    again = {(p.url, p.capture_id) for p in failed}
+    return [p for p in picks if (p.url, p.capture_id) not in again] + failed
 
 
 def iter_reparse_candidates(archive: Archive, all_versions: bool) -> Iterator[ReparseCandidate]:
@@ -109,7 +127,9 @@ def store_reparse(
     now: str | None = None,
     policy: RecheckPolicy | None = None,
 ) -> StoreResult:
-    """Write `record` as a `reparse` version if it differs from what the capture stands for."""
+    """Write `record` as a `reparse` version if the candidate is its document's latest capture
+    and the record differs from the latest version; an older capture's record is only compared
+    with the version it made (the result's `version`), never written."""
     at = clock.stamp(now)
     stored = record if record.url else record.with_url(candidate.url)
     with archive.write() as conn:
@@ -118,21 +138,29 @@ def store_reparse(
             document_id = create_document(conn, candidate.url, candidate.fetched_at)
             reschedule(conn, document_id, at, policy or RecheckPolicy())
         latest = latest_version(conn, document_id)
-        baseline, number = _baseline(conn, document_id, candidate)
-        if latest is not None and baseline == stored.identity():
-            return StoreResult("unchanged", document_id, number, candidate.url)
+        if not _is_latest_capture(conn, candidate, latest):
+            number = candidate.made_version or (0 if latest is None else latest.number)
+            before = version_identity(conn, document_id, number)
+            same = before == stored.identity()
+            return StoreResult(
+                "unchanged" if same else "changed", document_id, number, candidate.url
+            )
+        if latest is not None and latest.identity == stored.identity():
+            return StoreResult("unchanged", document_id, latest.number, candidate.url)
         new = NewVersion("reparse", parser_version, candidate.capture_id, at)
         number = add_version(conn, document_id, stored, new)
     outcome: StoreOutcome = "new" if latest is None else "changed"
     return StoreResult(outcome, document_id, number, candidate.url)
 
 
-def _baseline(
-    conn: sqlite3.Connection, document_id: int, candidate: ReparseCandidate
-) -> tuple[str | None, int]:
-    """The identity the capture stands for now, and the number of the version holding it."""
-    if candidate.latest or candidate.made_version is None:
-        latest = latest_version(conn, document_id)
-        return (None, 0) if latest is None else (latest.identity, latest.number)
-    number = candidate.made_version
-    return version_identity(conn, document_id, number), number
+def _is_latest_capture(
+    conn: sqlite3.Connection, candidate: ReparseCandidate, latest: LatestVersion | None
+) -> bool:
+    """Whether the candidate's bytes are, as of now, the newest its document has: those of its
+    latest version, or kept from a failed fetch that no success has followed."""
+    if latest is None or latest.capture_id == candidate.capture_id:
+        return True
+    if candidate.made_version is not None:
+        return False
+    row = conn.execute(_SUCCEEDED_SINCE, (candidate.url, candidate.url, candidate.capture_id))
+    return not row.fetchone()[0]

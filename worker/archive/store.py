@@ -4,20 +4,24 @@ The caller hands over values (a `Page`, a `Record`, a URL and a reason), never S
 
 - `store_page`: a parsed page. A new version is written only when the record's identity differs
   from the document's latest (a rotating banner or new markup never makes one); its raw bytes
-  are kept as a capture. An identical page only logs the fetch and refreshes the document's
-  validators and times. A document that was gone and answers again is no longer gone.
+  are kept as a capture. Its cause is `fetch`, or `reparse` when those bytes are the very bytes
+  the latest version came from (only the parser changed). An identical page only logs the
+  fetch and refreshes the document's validators and times. A document that was gone and
+  answers again is no longer gone.
 - `store_not_modified`, `store_gone`: a 304, a 404/410 (nothing is ever deleted).
 - `store_failure`: an error, logged as `error: <reason>`; when bytes arrived but did not parse,
-  they are kept as a capture (without a document if there is none yet) for `reparse`.
+  they are kept as a capture (without a document if there is none yet) for `reparse`. An
+  address with no document is kept to be retried on the recheck schedule.
 
-Every call logs one `fetches` row and reschedules the document's next check. The reparse,
-recheck and run/source/backfill bookkeeping live beside this module and are re-exported here,
-so the whole store stage is importable from one place.
+Every call logs one `fetches` row and reschedules the document's (or the failing address's)
+next check. The reparse, recheck and run/source/backfill bookkeeping live beside this module
+and are re-exported here, so the whole store stage is importable from one place.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Literal
 
 from worker.archive import captures, clock
 from worker.archive.db import Archive
@@ -28,6 +32,8 @@ from worker.archive.recheck import (
     known_urls,
     next_check_time,
     reschedule,
+    reschedule_retry,
+    retry_failed,
     schedule_next_check,
 )
 from worker.archive.reparse import iter_reparse_candidates, store_reparse
@@ -110,7 +116,9 @@ def store_page(
             number = latest.number
         else:
             capture_id = captures.keep(archive, page, url, document_id, at)
-            new = NewVersion("fetch", parser_version, capture_id, at)
+            # captures are content-addressed: the same capture is the same sha256
+            same_bytes = latest is not None and latest.capture_id == capture_id
+            new = NewVersion("reparse" if same_bytes else "fetch", parser_version, capture_id, at)
             number = add_version(conn, document_id, stored, new)
             outcome = "new" if latest is None else "changed"
         _checked(conn, document_id, at, _page_validators(page))
@@ -142,13 +150,7 @@ def store_not_modified(
     policy: RecheckPolicy | None = None,
 ) -> None:
     """Log a 304: the document is still there, unchanged; its validators stay."""
-    canonical, at = canonical_url(url), clock.stamp(now)
-    with archive.write() as conn:
-        document_id = find_document(conn, canonical)
-        if document_id is not None:
-            _checked(conn, document_id, at, None)
-            reschedule(conn, document_id, at, policy or RecheckPolicy())
-        log(conn, FetchEntry(canonical, document_id, source, at, 304, 0, duration, "not-modified"))
+    _store_answer(archive, url, 304, "not-modified", source, duration, now, policy)
 
 
 def store_gone(
@@ -162,17 +164,37 @@ def store_gone(
     policy: RecheckPolicy | None = None,
 ) -> None:
     """Log a 404/410: mark the document gone (keeping every version) and check again later."""
+    _store_answer(archive, url, status, "gone", source, duration, now, policy)
+
+
+def _store_answer(
+    archive: Archive,
+    url: str,
+    status: int,
+    outcome: Literal["not-modified", "gone"],
+    source: str | None,
+    duration: float,
+    now: str | None,
+    policy: RecheckPolicy | None,
+) -> None:
+    """An answer without a body: mark the document checked (or gone), reschedule, log."""
     canonical, at = canonical_url(url), clock.stamp(now)
     with archive.write() as conn:
         document_id = find_document(conn, canonical)
-        if document_id is not None:
-            conn.execute(
-                "UPDATE documents SET gone_at = coalesce(gone_at, ?), last_checked = ?"
-                " WHERE id = ?",
-                (at, at, document_id),
-            )
+        if document_id is None:
+            reschedule_retry(conn, canonical, at, policy or RecheckPolicy())
+        else:
+            if outcome == "gone":
+                conn.execute(
+                    "UPDATE documents SET gone_at = coalesce(gone_at, ?), last_checked = ?"
+                    " WHERE id = ?",
+                    (at, at, document_id),
+                )
+            else:
+                _checked(conn, document_id, at, None)
             reschedule(conn, document_id, at, policy or RecheckPolicy())
-        log(conn, FetchEntry(canonical, document_id, source, at, status, None, duration, "gone"))
+        size = 0 if outcome == "not-modified" else None
+        log(conn, FetchEntry(canonical, document_id, source, at, status, size, duration, outcome))
 
 
 def store_failure(
@@ -194,7 +216,9 @@ def store_failure(
         capture_id = None
         if page is not None and page.body:
             capture_id = captures.keep(archive, page, canonical, document_id, at)
-        if document_id is not None:
+        if document_id is None:
+            retry_failed(conn, canonical, at, policy or RecheckPolicy())
+        else:
             reschedule(conn, document_id, at, policy or RecheckPolicy())
         status = None if page is None else page.status
         size = None if page is None else len(page.body)

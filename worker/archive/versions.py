@@ -21,6 +21,7 @@ from worker.record import Record
 class LatestVersion:
     number: int
     identity: str
+    capture_id: int | None
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,13 @@ def find_document(conn: sqlite3.Connection, url: str) -> int | None:
 
 
 def create_document(conn: sqlite3.Connection, url: str, first_seen: str) -> int:
-    """Insert the document and adopt what was kept at its URL before it existed."""
+    """Insert the document and adopt what was kept at its URL before it existed (its URL is
+    no longer a failing address to retry)."""
     cursor = conn.execute(
         "INSERT INTO documents (canonical_url, first_seen) VALUES (?, ?)", (url, first_seen)
     )
     document_id = int(cursor.lastrowid or 0)
+    conn.execute("DELETE FROM retries WHERE url = ?", (url,))
     for table in ("captures", "fetches"):
         conn.execute(
             f"UPDATE {table} SET document_id = ? WHERE document_id IS NULL AND url = ?",
@@ -54,10 +57,11 @@ def create_document(conn: sqlite3.Connection, url: str, first_seen: str) -> int:
 
 def latest_version(conn: sqlite3.Connection, document_id: int) -> LatestVersion | None:
     row = conn.execute(
-        "SELECT number, identity FROM versions WHERE document_id = ? ORDER BY number DESC LIMIT 1",
+        "SELECT number, identity, capture_id FROM versions WHERE document_id = ?"
+        " ORDER BY number DESC LIMIT 1",
         (document_id,),
     ).fetchone()
-    return None if row is None else LatestVersion(int(row[0]), str(row[1]))
+    return None if row is None else LatestVersion(int(row[0]), str(row[1]), row[2])
 
 
 def version_identity(conn: sqlite3.Connection, document_id: int, number: int) -> str | None:
