@@ -185,10 +185,10 @@ def archive_url(
             ctx.archive, url, source=name, duration=_since(started), policy=ctx.config.recheck
         )
         return _logged(FetchOutcome(url, "not-modified"))
-    moved = page.url is not None and canonical_url(page.url) != canonical_url(url)
-    if moved and store.known_urls(ctx.archive, [url]):
-        # A known address now redirects: the page lives on at its new address, and the old one
-        # is marked moved away (gone) so its checks stop coming due every run.
+    if page.url is not None and canonical_url(page.url) != canonical_url(url):
+        # The address redirects: the page lives on at its new address, and the old one (a known
+        # document, or an address waiting for a retry) is marked moved away (gone), so its
+        # checks follow the schedule instead of coming due every run.
         store.store_gone(
             ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck
         )
