@@ -296,20 +296,7 @@ def search(
             limit=limit,
         )
     if as_json:
-        _echo_json(
-            [
-                {
-                    "url": h.url,
-                    "title": h.title,
-                    "published": h.published,
-                    "speaker": h.speaker,
-                    "heading": h.heading,
-                    "snippet": h.snippet,
-                    "version": h.version,
-                }
-                for h in hits
-            ]
-        )
+        _echo_json([hit.to_dict() for hit in hits])
         return
     if not hits:
         click.echo("no results")
@@ -365,18 +352,7 @@ def versions(options: Options, doc: str, as_json: bool) -> None:
         document = resolve_document(ctx.archive, doc)
         infos = list_versions(ctx.archive, document.id)
     if as_json:
-        _echo_json(
-            [
-                {
-                    "version": v.number,
-                    "seen_at": v.seen_at,
-                    "cause": v.cause,
-                    "identity": v.identity,
-                    "changes": v.summary,
-                }
-                for v in infos
-            ]
-        )
+        _echo_json([info.to_dict() for info in infos])
         return
     click.echo(f"{document.title}\n{document.url}")
     for info in infos:

@@ -13,7 +13,7 @@ from typing import Any
 from worker.archive.db import Archive
 from worker.archive.models import ArchiveStatus, RunInfo
 from worker.archive.status import status_summary
-from worker.config import Source, WorkerConfig
+from worker.config import Schedule, Source, WorkerConfig
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def worker_status(
     reports = []
     configured = {source.name for source in config.sources} | {"recheck"}
     # Sources the archive remembers but this config no longer names (or another config did).
-    others = [_unconfigured(name) for name in known if name not in configured]
-    for source in (*config.sources, _recheck_source(config), *others):
+    others = [_job(name, None) for name in known if name not in configured]
+    for source in (*config.sources, _job("recheck", config.recheck.interval), *others):
         status = known.get(source.name)
         state = status.state if status else None
         last = status.last_run if status else None
@@ -69,30 +69,16 @@ def worker_status(
     return WorkerStatus(summary, tuple(reports))
 
 
-def _recheck_source(config: WorkerConfig) -> Source:
-    """The recheck job, shown as a source so its runs and schedule appear beside the others."""
-    from worker.config import Schedule
-
-    return Source(
-        name="recheck",
-        site=None,
-        listing_urls=(),
-        link_pattern="",
-        allowed_hosts=(),
-        schedule=Schedule(interval=config.recheck.interval),
-    )
-
-
-def _unconfigured(name: str) -> Source:
-    from worker.config import Schedule
-
+def _job(name: str, interval: float | None) -> Source:
+    """A job shown as a source (the recheck job, or a source this config no longer names), so
+    its runs appear beside the others; `interval` None means no schedule here."""
     return Source(
         name=name,
         site=None,
         listing_urls=(),
         link_pattern="",
         allowed_hosts=(),
-        schedule=Schedule(interval=None, cron=None),
+        schedule=Schedule(interval=interval, cron=None),
     )
 
 

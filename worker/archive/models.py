@@ -197,6 +197,16 @@ class VersionInfo:
     def summary(self) -> str:
         return "first version" if self.changes is None else self.changes.describe()
 
+    def to_dict(self) -> dict[str, object]:
+        """The stable shape of `briefings versions --json`."""
+        return {
+            "version": self.number,
+            "seen_at": self.seen_at,
+            "cause": self.cause,
+            "identity": self.identity,
+            "changes": self.summary,
+        }
+
 
 @dataclass(frozen=True)
 class SearchHit:
@@ -208,6 +218,18 @@ class SearchHit:
     snippet: str
     version: int
     document_id: int
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable shape of `briefings search --json`."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "published": self.published,
+            "speaker": self.speaker,
+            "heading": self.heading,
+            "snippet": self.snippet,
+            "version": self.version,
+        }
 
 
 @dataclass(frozen=True)
