@@ -13,7 +13,7 @@ Each cycle is `worker.daemon.run_daemon(config, db_path=..., once=True)`, the co
 `briefings run --once` (archive lock, one Context per job, the discover job then the recheck
 job). Cycle 1 archives everything (and re-checks it); later cycles find nothing new and only
 re-check. Reported: cycle 1's wall time, pages/s and peak RSS; RSS after every cycle, and whether
-RSS after the last cycle grew more than 10% over RSS after cycle 2 (issue 5: "RSS after 10
+RSS after the last cycle grew more than 10% over RSS after cycle 2 (issue 4: "RSS after 10
 cycles (no growth beyond 10%)").
 
 Reference measured in this run on the same server: a bare loop of httpx GETs of the same 1,000

@@ -1,4 +1,4 @@
--- user_version 1
+-- user_version 2
 CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
@@ -72,13 +72,12 @@ CREATE TABLE passages (
     heading TEXT,
     role TEXT, -- statement, question or answer
     speaker TEXT,
-    text TEXT NOT NULL,
     UNIQUE (version_id, seq)
 );
 CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
     "text", "heading",
     tokenize='unicode61 remove_diacritics 2',
-    content="passages"
+    content=''
 );
 CREATE TABLE 'passages_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE 'passages_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
@@ -111,7 +110,7 @@ CREATE TABLE sources (
     backed_off_until TEXT,
     reported_failure INTEGER NOT NULL DEFAULT 0 -- 1 once the current failure streak was reported
 );
-CREATE TABLE versions (
+CREATE TABLE "versions" (
     id INTEGER PRIMARY KEY,
     document_id INTEGER NOT NULL REFERENCES documents (id),
     number INTEGER NOT NULL,
@@ -120,20 +119,10 @@ CREATE TABLE versions (
     identity TEXT NOT NULL,
     parser_version TEXT NOT NULL,
     capture_id INTEGER REFERENCES captures (id),
-    record TEXT NOT NULL, -- JSON, RECORD.md, with each section's paragraphs or turns replaced by
-    -- their count: the text is in passages (worker/archive/records.py rebuilds the record)
+    record BLOB NOT NULL, -- the record's JSON (RECORD.md), zstd-compressed with the raw bytes of
+    -- its capture as the dictionary (worker/archive/records.py); the text of its passages
     UNIQUE (document_id, number)
 );
-CREATE TRIGGER "passages_ad" AFTER DELETE ON "passages" BEGIN
-  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading") VALUES('delete', old.rowid, old."text", old."heading");
-END;
-CREATE TRIGGER "passages_ai" AFTER INSERT ON "passages" BEGIN
-  INSERT INTO "passages_fts" (rowid, "text", "heading") VALUES (new.rowid, new."text", new."heading");
-END;
-CREATE TRIGGER "passages_au" AFTER UPDATE ON "passages" BEGIN
-  INSERT INTO "passages_fts" ("passages_fts", rowid, "text", "heading") VALUES('delete', old.rowid, old."text", old."heading");
-  INSERT INTO "passages_fts" (rowid, "text", "heading") VALUES (new.rowid, new."text", new."heading");
-END;
 CREATE VIEW copies AS
 SELECT
     a.id AS document_id,

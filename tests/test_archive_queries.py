@@ -27,6 +27,7 @@ from worker.archive import (
     store_page,
 )
 from worker.archive.changes import summarise
+from worker.archive.migrations import SCHEMA_VERSION
 from worker.archive.search import fts_query
 from worker.diff import diff_records, render_diff_text
 from worker.errors import DocumentNotFound, SearchQueryError, VersionNotFound
@@ -324,7 +325,7 @@ def test_status_summary(archive: Archive) -> None:
     status = status_summary(archive)
     assert (status.documents, status.versions, status.gone) == (5, 6, 0)
     assert status.captures == 6 and status.fetches == 18 and status.passages > 100
-    assert status.size_bytes > 0 and status.schema_version == 1
+    assert status.size_bytes > 0 and status.schema_version == SCHEMA_VERSION
     assert len(status.recent_errors) == 10
     assert status.recent_errors[0].outcome == "error: http status 11"
     assert [s.state.name for s in status.sources] == []

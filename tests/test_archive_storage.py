@@ -1,5 +1,5 @@
-"""How the archive stores a version compactly: the record's text once (in passages, the record
-rebuilt from its outline when read) and captures compressed against a base capture of their
+"""How the archive stores a version compactly: its record as JSON compressed against its own
+capture, a contentless search index, and captures compressed against a base capture of their
 site; whatever is stored reads back exactly."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,11 +23,13 @@ from worker.archive import (
     get_version,
     iter_reparse_candidates,
     list_versions,
+    records,
     store_page,
 )
 from worker.archive.db import PAGE_SIZE
 from worker.archive.dictionaries import Dictionaries
-from worker.archive.records import outline
+from worker.archive.search import search
+from worker.errors import ArchiveError
 from worker.page import Page
 from worker.record import Record, Section, TocEntry, Turn
 
@@ -76,17 +79,31 @@ def test_every_fixture_record_reads_back_exactly(archive: Archive, path: Path) -
     assert exported["record"] == data
 
 
-def test_versions_keep_the_outline_without_the_text(archive: Archive) -> None:
+def test_a_version_keeps_its_record_compressed_against_its_capture(archive: Archive) -> None:
     record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
-    put(archive, record, "https://mid.ru/en/a/")
-    (stored,) = archive.conn.execute("SELECT record FROM versions").fetchone()
-    assert stored == outline(record)
-    data = json.loads(stored)
-    assert [s["part"] for s in data["sections"]] == [s.part for s in record.sections]
-    assert all(isinstance(s.get("paragraphs", s.get("turns")), int) for s in data["sections"])
+    html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
+    put(archive, record, "https://mid.ru/en/a/", html)
+    (blob,) = archive.conn.execute("SELECT record FROM versions").fetchone()
+    dictionary = zstandard.ZstdCompressionDict(html, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    data = zstandard.ZstdDecompressor(dict_data=dictionary).decompress(blob)
+    assert data == records.to_json(record) and json.loads(data) == record.to_dict()
+    # Nearly all of the record's text is in its capture: the stored record is a small fraction
+    # of its JSON, and far smaller than the JSON compressed alone.
+    assert len(blob) < 0.2 * len(data)
+    assert len(blob) < 0.5 * len(zstandard.ZstdCompressor(level=records.LEVEL).compress(data))
     for section in record.sections:
         for text in section.paragraphs + tuple(t.text for t in section.turns):
-            assert text not in stored
+            assert text.encode() not in blob
+
+
+def test_a_record_does_not_read_without_its_own_capture() -> None:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
+    blob = records.pack(record, html)
+    assert records.unpack(blob, html, "version 1") == record
+    with pytest.raises(ArchiveError, match=r"^version 1: its stored record cannot be read"):
+        records.unpack(blob, html[:-100], "version 1")
+    assert records.unpack(records.pack(record, None), None, "version 2") == record
 
 
 def test_list_versions_compares_rebuilt_records(archive: Archive) -> None:
@@ -271,11 +288,14 @@ def test_a_new_archive_has_8_kib_pages_an_old_one_keeps_its_own(tmp_path: Path) 
         assert get_version(archive, put(archive, record, "https://mid.ru/a/")).record == record
 
 
-def test_sqlite_utils_searches_text_and_headings(archive: Archive) -> None:
+def test_search_finds_text_and_headings_in_the_contentless_index(archive: Archive) -> None:
     record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
     put(archive, record, "https://mid.ru/a/")
     heading = next(s.heading for s in record.sections if s.part == "answers" and s.heading)
-    by_text = list(archive.db.table("passages").search('"disaster management"'))
-    by_heading = list(archive.db.table("passages").search(f'"{heading}"'))
-    assert by_text and all("disaster management" in row["text"] for row in by_text)
-    assert by_heading and all(row["heading"] == heading for row in by_heading)
+    by_text = search(archive, '"disaster management"')
+    by_heading = search(archive, f'"{heading}"')
+    assert by_text and all("[disaster] [management]" in hit.snippet for hit in by_text)
+    assert by_heading and all(hit.heading == heading for hit in by_heading)
+    # The index holds no copy of the text: a contentless FTS5 table.
+    (text,) = archive.conn.execute("SELECT text FROM passages_fts LIMIT 1").fetchone()
+    assert text is None

@@ -73,8 +73,12 @@ def test_shipped_link_patterns(url: str, kept: bool) -> None:
 def test_demo_config_fills_in_the_base_url() -> None:
     config = load_config(CONFIG_DIR / "demo.toml", SITES, base_url="http://127.0.0.1:8765/")
     briefings, republications = config.sources
-    assert briefings.listing_urls == ("http://127.0.0.1:8765/en/press_service/spokesman/briefings/",)
-    assert republications.listing_urls == ("http://127.0.0.1:8765/wmd/library/news/russia/index.html",)
+    assert briefings.listing_urls == (
+        "http://127.0.0.1:8765/en/press_service/spokesman/briefings/",
+    )
+    assert republications.listing_urls == (
+        "http://127.0.0.1:8765/wmd/library/news/russia/index.html",
+    )
     assert briefings.allowed_hosts == republications.allowed_hosts == ("127.0.0.1",)
     assert config.politeness.min_interval == 0
 

@@ -55,7 +55,12 @@ def test_demo_keeps_an_archive_with_only_a_fetch_log(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     with Archive.open(db) as archive:
         store_failure(
-            archive, "https://mid.ru/en/x/", source="mid", reason="http 503", page=None, duration=0.1
+            archive,
+            "https://mid.ru/en/x/",
+            source="mid",
+            reason="http 503",
+            page=None,
+            duration=0.1,
         )
     refused = CliRunner().invoke(main, ["--db", str(db), "demo"])
     assert refused.exit_code == 2

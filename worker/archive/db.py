@@ -46,8 +46,7 @@ class Archive:
         try:
             archive._configure()
             if migrations.schema_version(conn) != migrations.SCHEMA_VERSION:
-                with archive.write():
-                    migrations.upgrade(conn, str(path))
+                archive._upgrade()
         except sqlite3.DatabaseError as error:
             conn.close()
             raise ArchiveError(f"{path}: not a usable archive: {error}") from None
@@ -64,6 +63,16 @@ class Archive:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _upgrade(self) -> None:
+        """Run the missing migrations in one write transaction, foreign keys off: a migration
+        may rebuild a table, which SQLite's procedure for it asks (`upgrade` checks them)."""
+        self.conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+        try:
+            with self.write():
+                migrations.upgrade(self.conn, str(self.path))
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

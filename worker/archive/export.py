@@ -8,27 +8,22 @@ after it, for incremental exports.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from worker.archive import clock, records
+from worker.archive import clock
 from worker.archive.db import Archive
+from worker.archive.passages import passages
+from worker.archive.versions import read_record
 from worker.errors import ArchiveError
+from worker.record import Record
 
 _RECORDS = """
-SELECT v.document_id, v.number, v.seen_at, v.cause, v.record, v.id
-FROM latest_versions AS v
-WHERE :since IS NULL OR v.seen_at >= :since
-ORDER BY v.document_id
-"""
-
-_PASSAGES = """
-SELECT v.document_id, d.canonical_url, d.title, d.published, v.number, v.seen_at,
-    p.section_index, p.seq, p.part, p.heading, p.role, p.speaker, p.text
+SELECT v.document_id, d.canonical_url, v.number, v.seen_at, v.cause, v.id, v.capture_id, v.record
 FROM latest_versions AS v
 JOIN documents AS d ON d.id = v.document_id
-JOIN passages AS p ON p.version_id = v.id
 WHERE :since IS NULL OR v.seen_at >= :since
-ORDER BY v.document_id, p.seq
+ORDER BY v.document_id
 """
 
 PASSAGE_COLUMNS = (
@@ -51,22 +46,56 @@ PASSAGE_COLUMNS = (
 def export_records(archive: Archive, since: str | None) -> Iterator[dict[str, Any]]:
     """The latest record of each document under `record`, beside `document_id`, `version`,
     `seen_at` and `cause`: the record itself stays exactly the `RECORD.md` contract."""
-    cursor = archive.conn.execute(_RECORDS, {"since": _since(since)})
-    for document_id, number, seen_at, cause, outline, version_id in cursor:
+    for version in _latest(archive, since):
         yield {
-            "document_id": document_id,
-            "version": number,
-            "seen_at": seen_at,
-            "cause": cause,
-            "record": records.load(archive.conn, version_id, outline).to_dict(),
+            "document_id": version.document_id,
+            "version": version.number,
+            "seen_at": version.seen_at,
+            "cause": version.cause,
+            "record": version.record.to_dict(),
         }
 
 
 def export_passages(archive: Archive, since: str | None) -> Iterator[dict[str, Any]]:
-    """The passages of each latest version, keyed by `PASSAGE_COLUMNS` (for CSV)."""
-    cursor = archive.conn.execute(_PASSAGES, {"since": _since(since)})
-    for row in cursor:
-        yield dict(zip(PASSAGE_COLUMNS, row, strict=True))
+    """The passages of each latest version, keyed by `PASSAGE_COLUMNS` (for CSV): the rows of
+    `passages` with their text, cut from the record exactly as when they were indexed."""
+    for version in _latest(archive, since):
+        record = version.record
+        for p in passages(record):
+            values = (
+                version.document_id,
+                version.url,
+                record.title,
+                record.published,
+                version.number,
+                version.seen_at,
+                p.section_index,
+                p.seq,
+                p.part,
+                p.heading,
+                p.role,
+                p.speaker,
+                p.text,
+            )
+            yield dict(zip(PASSAGE_COLUMNS, values, strict=True))
+
+
+@dataclass(frozen=True)
+class _Latest:
+    document_id: int
+    url: str  # the document's canonical URL
+    number: int
+    seen_at: str
+    cause: str
+    record: Record
+
+
+def _latest(archive: Archive, since: str | None) -> Iterator[_Latest]:
+    """Each document's latest version (since `since`), its record read one at a time."""
+    cursor = archive.conn.execute(_RECORDS, {"since": _since(since)})
+    for document_id, url, number, seen_at, cause, version_id, capture_id, blob in cursor:
+        record = read_record(archive, version_id, capture_id, blob)
+        yield _Latest(document_id, url, number, seen_at, cause, record)
 
 
 def _since(since: str | None) -> str | None:

@@ -2,19 +2,22 @@
 
 `PRAGMA user_version` holds the number of the last migration applied. `upgrade` runs the missing
 ones, in order, inside the caller's write transaction, so two processes opening a new archive at
-once cannot both create it. Migration 1 creates the whole schema; later changes append a
-migration, never edit an old one (tests snapshot the result).
+once cannot both create it. Migration 1 created the whole schema; later changes append a
+migration, never edit an old one (tests snapshot the result). A migration is SQL statements,
+then, if it has one, a step that moves data in Python, then more statements.
 
-The tables are plain tables so `sqlite-utils` and Datasette read the archive as it is; the FTS5
-table over passages is set up exactly as `sqlite-utils enable-fts --create-triggers` would, so
-`sqlite-utils search` and Datasette's search box find it.
+The tables are plain tables that `sqlite-utils` and Datasette read as they are. Since migration
+2 the text of a version lives only in its compressed record (`records.py`), and the FTS5 index
+over passages is contentless (`passages.py`): search it with `briefings search`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from worker.archive import migration2
 from worker.errors import ArchiveError
 
 
@@ -23,6 +26,8 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    move: Callable[[sqlite3.Connection], None] | None = None  # runs after `statements`
+    after: tuple[str, ...] = ()  # statements run after `move`
 
 
 _TABLES = (
@@ -198,6 +203,13 @@ JOIN documents AS b ON b.id <> a.id AND (
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the schema", _TABLES + _INDEXES + _FTS + _VIEWS),
+    Migration(
+        2,
+        "records compressed against their captures; a contentless search index",
+        migration2.BEFORE,
+        migration2.move,
+        migration2.AFTER,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -219,5 +231,21 @@ def upgrade(conn: sqlite3.Connection, where: str) -> int:
         if migration.version > current:
             for statement in migration.statements:
                 conn.execute(statement)
+            if migration.move is not None:
+                try:
+                    migration.move(conn)
+                except ArchiveError as error:  # the caller's transaction rolls back whole
+                    raise ArchiveError(
+                        f"{where}: cannot upgrade to schema {migration.version}, nothing was"
+                        f" changed: {error}"
+                    ) from None
+            for statement in migration.after:
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {migration.version:d}")
+    broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+    if broken is not None:  # db.py runs migrations with foreign keys off: check them here
+        raise ArchiveError(
+            f"{where}: upgrading the archive would leave {broken[0]} row {broken[1]} pointing"
+            f" at a missing {broken[2]} row; nothing was changed"
+        )
     return SCHEMA_VERSION

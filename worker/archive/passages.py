@@ -3,6 +3,11 @@
 A statements section gives one passage per paragraph, spoken by the briefing's speaker; an
 answers section gives one passage per turn, with the turn's role and speaker. Every passage
 carries its section's index, part and heading, so a search hit can say where it was said.
+
+A `passages` row holds where a passage sits and who spoke it, not its text: the text is in the
+version's record (`records.py`), compressed, and `passages_fts` is a contentless FTS5 index
+(it keeps the index, not a copy of the text). So the index is written here, row for row with
+`passages`, in the same transaction; `passages_fts.rowid` is `passages.id`.
 """
 
 from __future__ import annotations
@@ -38,14 +43,32 @@ def passages(record: Record) -> Iterator[Passage]:
 
 
 def insert(conn: sqlite3.Connection, version_id: int, record: Record) -> int:
-    """Write the record's passages for `version_id`; returns how many."""
-    rows = [
-        (version_id, p.seq, p.section_index, p.part, p.heading, p.role, p.speaker, p.text)
-        for p in passages(record)
-    ]
+    """Write the record's passages for `version_id`, and index their text; returns how many.
+
+    Call inside a write transaction (`BEGIN IMMEDIATE`): the ids are taken as max(id) + 1 on,
+    which no other writer can take meanwhile.
+    """
+    first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0])
+    cut = list(passages(record))
     conn.executemany(
-        "INSERT INTO passages (version_id, seq, section_index, part, heading, role, speaker, text)"
+        "INSERT INTO passages (id, version_id, seq, section_index, part, heading, role, speaker)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        [
+            (
+                first + p.seq,
+                version_id,
+                p.seq,
+                p.section_index,
+                p.part,
+                p.heading,
+                p.role,
+                p.speaker,
+            )
+            for p in cut
+        ],
     )
-    return len(rows)
+    conn.executemany(
+        "INSERT INTO passages_fts (rowid, text, heading) VALUES (?, ?, ?)",
+        [(first + p.seq, p.text, p.heading) for p in cut],
+    )
+    return len(cut)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from worker.archive import records
 from worker.archive.changes import summarise
 from worker.archive.db import Archive
 from worker.archive.export import export_passages, export_records
@@ -19,6 +18,7 @@ from worker.archive.models import DocumentInfo, StoredVersion, VersionInfo
 from worker.archive.search import search
 from worker.archive.status import status_summary
 from worker.archive.urls import canonical_url
+from worker.archive.versions import read_record
 from worker.errors import DocumentNotFound, VersionNotFound
 from worker.record import Record
 
@@ -81,7 +81,7 @@ def get_version(archive: Archive, document_id: int, number: int | None = None) -
     found = row.fetchone()
     if found is None:
         raise VersionNotFound(_no_version(archive.conn, document_id, number))
-    return _stored(archive.conn, document_id, found)
+    return _stored(archive, document_id, found)
 
 
 def list_versions(archive: Archive, document_id: int) -> list[VersionInfo]:
@@ -89,7 +89,7 @@ def list_versions(archive: Archive, document_id: int) -> list[VersionInfo]:
     infos: list[VersionInfo] = []
     previous: Record | None = None
     for row in archive.conn.execute(f"{_VERSION} ORDER BY number", (document_id,)):
-        stored = _stored(archive.conn, document_id, row)
+        stored = _stored(archive, document_id, row)
         changes = None if previous is None else summarise(previous, stored.record)
         infos.append(
             VersionInfo(
@@ -115,7 +115,7 @@ def _no_version(conn: sqlite3.Connection, document_id: int, number: int | None) 
     return f"document {document_id} has no version {number} (versions 1 to {count})"
 
 
-def _stored(conn: sqlite3.Connection, document_id: int, row: Any) -> StoredVersion:
+def _stored(archive: Archive, document_id: int, row: Any) -> StoredVersion:
     return StoredVersion(
         document_id=document_id,
         number=row[0],
@@ -124,7 +124,7 @@ def _stored(conn: sqlite3.Connection, document_id: int, row: Any) -> StoredVersi
         identity=row[3],
         parser_version=row[4],
         capture_id=row[5],
-        record=records.load(conn, row[7], row[6]),
+        record=read_record(archive, row[7], row[5], row[6]),
     )
 
 

@@ -147,7 +147,7 @@ def store_reparse(
             )
         if latest is not None and latest.identity == stored.identity():
             return StoreResult("unchanged", document_id, latest.number, candidate.url)
-        new = NewVersion("reparse", parser_version, candidate.capture_id, at)
+        new = NewVersion("reparse", parser_version, candidate.capture_id, at, candidate.body)
         number = add_version(conn, document_id, stored, new)
     outcome: StoreOutcome = "new" if latest is None else "changed"
     return StoreResult(outcome, document_id, number, candidate.url)

@@ -14,22 +14,22 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from worker.archive import snippets
 from worker.archive.db import Archive
 from worker.archive.models import SearchHit
+from worker.archive.passages import passages
+from worker.archive.versions import read_record
 from worker.errors import SearchQueryError
 
-SNIPPET_START = "["
-SNIPPET_END = "]"
-_SNIPPET_WORDS = 16
-_OPERATORS = ("AND", "OR", "NOT")
 # What SQLite says about a MATCH expression it cannot run (anything else is not the user's fault).
 _QUERY_ERRORS = ("fts5", "MATCH", "unterminated string")
+_OPERATORS = ("AND", "OR", "NOT")
 _TOKEN = re.compile(r'"([^"]*)"|([()])|([^\s()"]+)|(")')
 
-_SEARCH = f"""
-SELECT d.canonical_url, d.title, d.published, p.speaker, p.heading,
-    snippet(passages_fts, -1, '{SNIPPET_START}', '{SNIPPET_END}', '…', {_SNIPPET_WORDS}),
-    v.number, d.id
+# The index is contentless (passages.py): the hit's text is read from its version's record.
+_SEARCH = """
+SELECT d.canonical_url, d.title, d.published, p.speaker, p.heading, v.number, d.id,
+    p.seq, v.id, v.capture_id, v.record
 FROM passages_fts
 JOIN passages AS p ON p.id = passages_fts.rowid
 JOIN versions AS v ON v.id = p.version_id
@@ -48,21 +48,32 @@ _FILTERS = {
 
 def fts_query(query: str) -> str:
     """The FTS5 MATCH expression for a user's query (see the module docstring)."""
+    return _parse(query)[0]
+
+
+def _parse(query: str) -> tuple[str, list[snippets.Term]]:
+    """The MATCH expression for `query`, and the terms a snippet marks (all but NOT's)."""
     terms: list[str] = []
+    marks: list[snippets.Term] = []
     # FTS5 reads its query as a C string: a NUL would cut a quoted word in half.
     for match in _TOKEN.finditer(query.replace("\x00", " ")):
         phrase, paren, word, stray = match.groups()
         if stray:
             raise SearchQueryError(f"search query {query!r} has an unbalanced double quote")
-        term = paren or _term(phrase if phrase is not None else word)
+        text = phrase if phrase is not None else word
+        term = paren or _term(text)
         if term is None:
             continue
         if terms and _ends_operand(terms[-1]) and _starts_operand(term):
             terms.append("AND")
+        if term.startswith('"') and (not terms or terms[-1] != "NOT"):
+            mark = snippets.term(text.rstrip("*"), prefix=text.endswith("*"))
+            if mark is not None:
+                marks.append(mark)
         terms.append(term)
     if not any(_starts_operand(t) and t != "(" for t in terms):
         raise SearchQueryError(f"search query {query!r} has no words to search for")
-    return "{text heading} : (" + " ".join(terms) + ")"
+    return "{text heading} : (" + " ".join(terms) + ")", marks
 
 
 def _term(word: str) -> str | None:
@@ -96,8 +107,9 @@ def search(
     limit: int = 50,
 ) -> list[SearchHit]:
     """Passages matching `query`, best first; latest versions only unless `all_versions`."""
+    match, marks = _parse(query)
     params: dict[str, Any] = {
-        "match": fts_query(query),
+        "match": match,
         "speaker": None if speaker is None else _like_escape(speaker),
         "since": _date(since, "since"),
         "until": _date(until, "until"),
@@ -115,7 +127,49 @@ def search(
         if not any(mark in str(error) for mark in _QUERY_ERRORS):
             raise
         raise SearchQueryError(f"cannot search for {query!r}: {error}") from None
-    return [SearchHit(*row) for row in rows]
+    texts = _PassageTexts(archive)
+    return [
+        SearchHit(
+            url=url,
+            title=title,
+            published=published,
+            speaker=speaker,
+            heading=heading,
+            snippet=snippets.snippet(
+                [texts.get(version_id, capture_id, blob, seq), heading or ""], marks
+            ),
+            version=number,
+            document_id=document_id,
+        )
+        for (
+            url,
+            title,
+            published,
+            speaker,
+            heading,
+            number,
+            document_id,
+            seq,
+            version_id,
+            capture_id,
+            blob,
+        ) in rows
+    ]
+
+
+class _PassageTexts:
+    """Passage texts read from their versions' records, each record read once per search."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self._texts: dict[int, list[str]] = {}
+
+    def get(self, version_id: int, capture_id: int | None, blob: bytes, seq: int) -> str:
+        texts = self._texts.get(version_id)
+        if texts is None:
+            record = read_record(self.archive, version_id, capture_id, blob)
+            texts = self._texts[version_id] = [p.text for p in passages(record)]
+        return texts[seq]
 
 
 def _like_escape(text: str) -> str:

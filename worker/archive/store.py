@@ -26,7 +26,7 @@ from typing import Literal
 from worker.archive import captures, clock
 from worker.archive.db import Archive
 from worker.archive.fetchlog import FetchEntry, error_outcome, log
-from worker.archive.models import StoreOutcome, StoreResult, Validators
+from worker.archive.models import StoreOutcome, StoreResult, Validators, VersionCause
 from worker.archive.recheck import (
     due_for_recheck,
     known_urls,
@@ -118,7 +118,8 @@ def store_page(
             capture_id = captures.keep(archive, page, url, document_id, at)
             # captures are content-addressed: the same capture is the same sha256
             same_bytes = latest is not None and latest.capture_id == capture_id
-            new = NewVersion("reparse" if same_bytes else "fetch", parser_version, capture_id, at)
+            cause: VersionCause = "reparse" if same_bytes else "fetch"
+            new = NewVersion(cause, parser_version, capture_id, at, page.body)
             number = add_version(conn, document_id, stored, new)
             outcome = "new" if latest is None else "changed"
         _checked(conn, document_id, at, _page_validators(page))

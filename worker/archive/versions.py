@@ -2,8 +2,9 @@
 
 A document is keyed by its canonical URL. A version is written only when a record's identity
 differs from the document's latest one, numbered 1, 2, 3… per document; the document row
-mirrors the latest version's title, date and numbers. A version keeps its record's outline and
-its text as passages (`records.py`); its identity is the hash of the whole record. Every
+mirrors the latest version's title, date and numbers. A version keeps its record compressed
+against its capture (`records.py`) and indexes it as passages (`passages.py`); its identity is
+the hash of the whole record. Every
 function here runs inside the caller's write transaction.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from worker.archive import passages, records
+from worker.archive import captures, passages, records
+from worker.archive.db import Archive
 from worker.archive.models import VersionCause
 from worker.record import Record
 
@@ -32,6 +34,7 @@ class NewVersion:
     parser_version: str
     capture_id: int
     seen_at: str
+    capture_body: bytes  # the capture's raw bytes: the record is compressed against them
 
 
 def find_document(conn: sqlite3.Connection, url: str) -> int | None:
@@ -73,8 +76,7 @@ def version_identity(conn: sqlite3.Connection, document_id: int, number: int) ->
 
 
 def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new: NewVersion) -> int:
-    """Write `record` as the document's next version (its outline, and its text as passages);
-    returns its number."""
+    """Write `record` as the document's next version, and its passages; returns its number."""
     latest = latest_version(conn, document_id)
     number = 1 if latest is None else latest.number + 1
     cursor = conn.execute(
@@ -88,7 +90,7 @@ def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new:
             record.identity(),
             new.parser_version,
             new.capture_id,
-            records.outline(record),
+            records.pack(record, new.capture_body),
         ),
     )
     passages.insert(conn, int(cursor.lastrowid or 0), record)
@@ -97,3 +99,9 @@ def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new:
         (record.site, record.document_number, record.title, record.published, document_id),
     )
     return number
+
+
+def read_record(archive: Archive, version_id: int, capture_id: int | None, blob: bytes) -> Record:
+    """The record of version `version_id` (row id), stored as `blob` against `capture_id`."""
+    body = None if capture_id is None else captures.load(archive, capture_id).body
+    return records.unpack(blob, body, f"version {version_id}")

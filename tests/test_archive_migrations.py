@@ -1,0 +1,121 @@
+"""Upgrading an archive made under an older schema: nothing is lost, and a bad one is refused whole.
+
+An archive at schema 1 is built here as migration 1's writer built it: the record's outline in
+`versions.record`, its text in `passages.text`, an FTS5 index with `passages` as its content.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+from worker.archive import Archive, get_version, list_versions, search
+from worker.archive.migrations import MIGRATIONS, SCHEMA_VERSION
+from worker.archive.passages import passages
+from worker.errors import ArchiveError
+from worker.record import Record
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+NAMES = ("midru-2024-05-29", "globalsecurity-2020-11-05", "midru-ru-2020-11-05")
+T0 = "2024-06-01T12:00:00+00:00"
+
+
+def fixture(name: str) -> tuple[Record, bytes]:
+    record = Record.from_dict(json.loads((FIXTURES / f"{name}.json").read_text()))
+    return record, (FIXTURES / f"{name}.html").read_bytes()
+
+
+def outline(record: Record) -> str:
+    """Migration 1's `versions.record`: each section's paragraphs or turns as their count."""
+    data: dict[str, Any] = record.to_dict()
+    data["sections"] = [
+        {
+            "part": s["part"],
+            "heading": s["heading"],
+            **({"paragraphs": len(s["paragraphs"])} if "paragraphs" in s else {}),
+            **({"turns": len(s["turns"])} if "turns" in s else {}),
+        }
+        for s in data["sections"]
+    ]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def schema_1_archive(path: Path, identity: str | None = None) -> list[Record]:
+    """An archive at schema 1 with one version of each fixture (the first with `identity`)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in MIGRATIONS[0].statements:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    stored = []
+    for number, name in enumerate(NAMES, start=1):
+        record, html = fixture(name)
+        url = record.url or f"https://example.org/{name}"
+        conn.execute(
+            "INSERT INTO documents (id, canonical_url, first_seen) VALUES (?, ?, ?)",
+            (number, url, T0),
+        )
+        conn.execute(
+            "INSERT INTO captures (id, document_id, url, host, fetched_at, status, headers,"
+            " sha256, size, body) VALUES (?, ?, ?, 'h', ?, 200, '{}', ?, ?, ?)",
+            (number, number, url, T0, name, len(html), zstandard.compress(html)),
+        )
+        conn.execute(
+            "INSERT INTO versions (id, document_id, number, seen_at, cause, identity,"
+            " parser_version, capture_id, record) VALUES (?, ?, 1, ?, 'fetch', ?, 'p1', ?, ?)",
+            (
+                number,
+                number,
+                T0,
+                identity if identity and number == 1 else record.identity(),
+                number,
+                outline(record),
+            ),
+        )
+        for p in passages(record):
+            conn.execute(
+                "INSERT INTO passages (version_id, seq, section_index, part, heading, role,"
+                " speaker, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (number, p.seq, p.section_index, p.part, p.heading, p.role, p.speaker, p.text),
+            )
+        stored.append(record)
+    conn.close()
+    return stored
+
+
+def test_schema_1_upgrades_with_every_record_and_search_intact(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    stored = schema_1_archive(path)
+    with Archive.open(path) as archive:
+        assert archive.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert archive.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        for document_id, record in enumerate(stored, start=1):
+            version = get_version(archive, document_id)
+            assert version.record == record and version.identity == record.identity()
+            assert len(list_versions(archive, document_id)) == 1
+        columns = {row[1] for row in archive.conn.execute("PRAGMA table_info(passages)")}
+        assert "text" not in columns
+        hits = search(archive, '"disaster management"')
+        assert hits and all("[disaster] [management]" in hit.snippet for hit in hits)
+        assert search(archive, "коронавирус*")  # the Russian fixture's text, indexed again
+        assert archive.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert archive.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_an_upgrade_that_would_change_a_record_is_refused_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    schema_1_archive(path, identity="0" * 64)
+    before = path.read_bytes()
+    with pytest.raises(ArchiveError, match=r"old\.db: .*version 1: its outline and passages"):
+        Archive.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM passages WHERE text <> ''").fetchone()[0] > 0
+    conn.close()
+    assert len(path.read_bytes()) == len(before)

@@ -1,0 +1,118 @@
+"""Migration 2: records compressed against their captures; a contentless search index.
+
+Under migration 1 a version's text was stored twice beside its capture: as `passages.text` and
+again in an FTS5 index with `passages` as its content; `versions.record` held the record's
+outline (each section's paragraphs or turns replaced by their count). Migration 2 keeps each
+record whole in `versions.record`, zstd-compressed against its capture's raw bytes
+(`records.py`), indexes the passages' text in a contentless FTS5 table, and drops
+`passages.text`: together about half the archive's bytes.
+
+The outline and the passages are joined here as migration 1's reader joined them, frozen with
+this migration; the result is checked against the version's stored identity, so a version
+whose stored parts disagree stops the upgrade (rolled back whole) instead of being changed.
+`versions` is rebuilt (SQLite cannot change a column's type): `db.py` turns foreign keys off
+for migrations, as SQLite's table-rebuild procedure asks, and checks them before committing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from worker.archive import records
+from worker.archive.dictionaries import Dictionaries
+from worker.errors import ArchiveError
+from worker.record import Record
+
+BEFORE = (
+    'DROP TRIGGER "passages_ai"',
+    'DROP TRIGGER "passages_ad"',
+    'DROP TRIGGER "passages_au"',
+    'DROP TABLE "passages_fts"',
+    # Contentless: the index alone, no copy of the text (passages.py writes it).
+    """CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
+    "text", "heading",
+    tokenize='unicode61 remove_diacritics 2',
+    content=''
+)""",
+    'INSERT INTO "passages_fts" (rowid, "text", "heading") SELECT id, text, heading FROM passages',
+    "DROP VIEW latest_versions",
+    """CREATE TABLE versions_compact (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents (id),
+    number INTEGER NOT NULL,
+    seen_at TEXT NOT NULL,
+    cause TEXT NOT NULL CHECK (cause IN ('fetch', 'reparse')),
+    identity TEXT NOT NULL,
+    parser_version TEXT NOT NULL,
+    capture_id INTEGER REFERENCES captures (id),
+    record BLOB NOT NULL, -- the record's JSON (RECORD.md), zstd-compressed with the raw bytes of
+    -- its capture as the dictionary (worker/archive/records.py); the text of its passages
+    UNIQUE (document_id, number)
+)""",
+)
+
+AFTER = (
+    "DROP TABLE versions",
+    "ALTER TABLE versions_compact RENAME TO versions",
+    "CREATE INDEX versions_capture_id ON versions (capture_id)",
+    """CREATE VIEW latest_versions AS
+SELECT versions.* FROM versions
+WHERE versions.number = (
+    SELECT max(later.number) FROM versions AS later WHERE later.document_id = versions.document_id
+)""",
+    "ALTER TABLE passages DROP COLUMN text",
+)
+
+_VERSIONS = """
+SELECT v.id, v.document_id, v.number, v.seen_at, v.cause, v.identity, v.parser_version,
+    v.capture_id, v.record, c.body, c.dictionary_id, b.sha256
+FROM versions AS v
+LEFT JOIN captures AS c ON c.id = v.capture_id
+LEFT JOIN captures AS b ON b.id = c.dictionary_id
+ORDER BY v.id
+"""
+_PASSAGES = (
+    "SELECT section_index, role, speaker, text FROM passages WHERE version_id = ? ORDER BY seq"
+)
+
+
+def move(conn: sqlite3.Connection) -> None:
+    """Copy every version into `versions_compact` with its record whole and compressed."""
+    dictionaries = Dictionaries()
+    for row in conn.execute(_VERSIONS).fetchall():
+        version_id, identity, capture_id = row[0], row[5], row[7]
+        where = f"version {version_id}"
+        rows = conn.execute(_PASSAGES, (version_id,)).fetchall()
+        record = Record.from_dict(_joined(json.loads(row[8]), rows, where))
+        if record.identity() != identity:
+            raise ArchiveError(f"{where}: its outline and passages do not make the stored record")
+        body = None
+        if capture_id is not None:
+            body = dictionaries.unpack(conn, row[9], row[10], row[11])
+        conn.execute(
+            "INSERT INTO versions_compact (id, document_id, number, seen_at, cause, identity,"
+            " parser_version, capture_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*row[:8], records.pack(record, body)),
+        )
+
+
+def _joined(outline: dict[str, Any], rows: list[Any], where: str) -> dict[str, Any]:
+    """Migration 1's record: the outline's sections filled, in order, with the passages."""
+    sections: list[dict[str, Any]] = []
+    at = 0
+    for section in outline["sections"]:
+        body = "paragraphs" if section["part"] == "statements" else "turns"
+        mine = rows[at : at + int(section[body])]
+        if len(mine) != int(section[body]):
+            raise ArchiveError(f"{where}: its passages do not match its record's outline")
+        at += len(mine)
+        if body == "paragraphs":
+            filled: list[Any] = [row[3] for row in mine]
+        else:
+            filled = [{"role": row[1], "speaker": row[2], "text": row[3]} for row in mine]
+        sections.append({"part": section["part"], "heading": section["heading"], body: filled})
+    if at != len(rows):
+        raise ArchiveError(f"{where}: it has passages its record's outline lacks")
+    return {**outline, "sections": sections}
