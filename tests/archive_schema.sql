@@ -11,6 +11,7 @@ CREATE INDEX fetches_url ON fetches (url);
 CREATE INDEX retries_next_check_at ON retries (next_check_at);
 CREATE INDEX runs_source ON runs (source);
 CREATE INDEX versions_capture_id ON versions (capture_id);
+CREATE INDEX versions_passages_from ON versions (passages_from, id);
 CREATE TABLE backfill (
     source TEXT PRIMARY KEY,
     next_url TEXT,
@@ -63,19 +64,8 @@ CREATE TABLE fetches (
     ),
     capture_id INTEGER REFERENCES captures (id) -- the bytes kept from this fetch, if any
 );
-CREATE TABLE passages (
-    id INTEGER PRIMARY KEY,
-    version_id INTEGER NOT NULL REFERENCES versions (id),
-    seq INTEGER NOT NULL,
-    section_index INTEGER NOT NULL,
-    part TEXT NOT NULL,
-    heading TEXT,
-    role TEXT, -- statement, question or answer
-    speaker TEXT,
-    UNIQUE (version_id, seq)
-);
-CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
-    "text", "heading",
+CREATE VIRTUAL TABLE passages_fts USING FTS5 (
+    text, heading, speaker,
     tokenize='unicode61 remove_diacritics 2',
     content=''
 );
@@ -119,8 +109,10 @@ CREATE TABLE "versions" (
     identity TEXT NOT NULL,
     parser_version TEXT NOT NULL,
     capture_id INTEGER REFERENCES captures (id),
+    passages_from INTEGER NOT NULL, -- its passages' rowids in passages_fts start here, one for
+    -- each passage in record order (worker/archive/passages.py)
     record BLOB NOT NULL, -- the record's JSON (RECORD.md), zstd-compressed with the raw bytes of
-    -- its capture as the dictionary (worker/archive/records.py); the text of its passages
+    -- its capture as the dictionary (worker/archive/records.py)
     UNIQUE (document_id, number)
 );
 CREATE VIEW copies AS

@@ -42,6 +42,7 @@ from worker.archive import (
     validators_for,
 )
 from worker.archive.migrations import SCHEMA_VERSION
+from worker.archive.passages import passages
 from worker.archive.urls import canonical_url
 from worker.config import RecheckPolicy
 from worker.errors import ArchiveError
@@ -126,6 +127,7 @@ def test_open_sets_pragmas_and_is_idempotent(tmp_path: Path) -> None:
         assert pragma("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert pragma("PRAGMA foreign_keys").fetchone()[0] == 1
         assert pragma("PRAGMA busy_timeout").fetchone()[0] == 30000
+        assert pragma("PRAGMA auto_vacuum").fetchone()[0] == 1  # full: free pages go at commit
         assert pragma("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
@@ -249,31 +251,35 @@ def test_a_new_record_from_the_same_bytes_is_a_reparse(archive: Archive) -> None
     ]
 
 
+def fts_rowids(archive: Archive, match: str) -> list[int]:
+    found = rows(archive, "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", match)
+    return sorted(int(str(row[0])) for row in found)
+
+
+def quoted(text: str, words: int = 4) -> str:
+    return '"' + " ".join(text.split()[:words]).replace('"', '""') + '"'
+
+
 def test_passages_one_per_paragraph_or_turn(archive: Archive) -> None:
     record = seed_record()
     store(archive, record)
-    paragraphs = sum(len(s.paragraphs) for s in record.sections)
-    turns = sum(len(s.turns) for s in record.sections)
-    assert rows(archive, "SELECT count(*) FROM passages") == [(paragraphs + turns,)]
-    first = rows(
-        archive,
-        "SELECT seq, section_index, part, heading, role, speaker FROM passages"
-        " ORDER BY seq LIMIT 1",
-    )
-    assert first == [(0, 0, "statements", record.sections[0].heading, "statement", record.speaker)]
-    answers = rows(
-        archive,
-        "SELECT id, role, speaker, heading FROM passages WHERE part = 'answers' ORDER BY seq LIMIT 2",
-    )
-    exchange = next(s for s in record.sections if s.part == "answers")
-    assert [a[1:] for a in answers] == [
-        (t.role, t.speaker, exchange.heading) for t in exchange.turns
-    ]
-    # Each passage's text is in the search index under the passage's id.
-    for (passage_id, *_), turn in zip(answers, exchange.turns, strict=True):
-        phrase = '"' + " ".join(turn.text.split()[:4]).replace('"', '""') + '"'
-        found = rows(archive, "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", phrase)
-        assert (passage_id,) in found
+    store(archive, replace(record, title="An edited title"), b"v2")
+    cut = list(passages(record))
+    assert len(cut) == sum(len(s.paragraphs) + len(s.turns) for s in record.sections)
+    assert rows(archive, "SELECT count(*) FROM passages_fts") == [(2 * len(cut),)]
+    # Each version's passages take consecutive rowids, in record order, from passages_from.
+    starts = rows(archive, "SELECT number, passages_from FROM versions ORDER BY number")
+    assert starts == [(1, 1), (2, 1 + len(cut))]
+    for k, passage in enumerate(cut):
+        found = fts_rowids(archive, "{text} : " + quoted(passage.text, 12))
+        assert {1 + k, 1 + len(cut) + k} <= set(found)
+    # A heading is indexed with its section's first passage only; speakers with every passage.
+    exchange = next(s for s in record.sections if s.part == "answers" and s.heading)
+    first = next(p for p in cut if p.heading == exchange.heading)
+    assert 1 + first.seq in fts_rowids(archive, "{heading} : " + quoted(exchange.heading or ""))
+    assert len(fts_rowids(archive, "{heading} : " + quoted(exchange.heading or ""))) == 2
+    spoken = [1 + p.seq for p in cut if p.speaker == record.speaker]
+    assert [r for r in fts_rowids(archive, '{speaker} : "zakharova"') if r <= len(cut)] == spoken
 
 
 def test_canonical_url() -> None:

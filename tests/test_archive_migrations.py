@@ -97,8 +97,14 @@ def test_schema_1_upgrades_with_every_record_and_search_intact(tmp_path: Path) -
             version = get_version(archive, document_id)
             assert version.record == record and version.identity == record.identity()
             assert len(list_versions(archive, document_id)) == 1
-        columns = {row[1] for row in archive.conn.execute("PRAGMA table_info(passages)")}
-        assert "text" not in columns
+        tables = {row[0] for row in archive.conn.execute("SELECT name FROM sqlite_master")}
+        assert "passages" not in tables and "sections" not in tables
+        # Every passage indexed again, each version's from its passages_from on.
+        counts = [len(list(passages(record))) for record in stored]
+        starts = archive.conn.execute("SELECT passages_from FROM versions ORDER BY id").fetchall()
+        assert starts == [(1,), (1 + counts[0],), (1 + counts[0] + counts[1],)]
+        total = archive.conn.execute("SELECT count(*) FROM passages_fts").fetchone()[0]
+        assert total == sum(counts)
         hits = search(archive, '"disaster management"')
         assert hits and all("[disaster] [management]" in hit.snippet for hit in hits)
         assert search(archive, "коронавирус*")  # the Russian fixture's text, indexed again

@@ -223,7 +223,12 @@ def test_speaker_date_and_site_filters(archive: Archive) -> None:
     hits = search(archive, "ASEAN", speaker="TASS")
     assert hits and {h.speaker for h in hits} == {"TASS"}
     assert all(h.heading for h in hits)
-    assert search(archive, "ASEAN", speaker="zakharova")  # part of the name, any case
+    assert search(archive, "ASEAN", speaker="zakharova")  # a word of the name, any case
+    by_zakharova = search(archive, "ASEAN", speaker="maria zakh")  # words and beginnings
+    assert by_zakharova and {h.speaker for h in by_zakharova} == {"Maria Zakharova"}
+    assert search(archive, "ASEAN", speaker="akharova") == []  # not the middle of a word
+    with pytest.raises(SearchQueryError, match="speaker: '!!' has no words"):
+        search(archive, "ASEAN", speaker="!!")
     assert search(archive, "ASEAN", since="2024-05-29", until="2024-05-29")
     assert search(archive, "ASEAN", since="2024-05-30") == []
     assert search(archive, "ASEAN", until="2024-05-28") == []

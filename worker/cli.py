@@ -262,7 +262,7 @@ def fetch(
 
 @main.command()
 @click.argument("query")
-@click.option("--speaker", help="Only passages by this speaker (substring).")
+@click.option("--speaker", help="Only passages by this speaker: each word whole or as a beginning.")
 @click.option("--since", help="Only briefings published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only briefings published on or before this date.")
 @click.option("--site", help="Only documents parsed with this site profile.")

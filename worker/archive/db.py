@@ -3,7 +3,7 @@
 An `Archive` owns one SQLite connection and belongs to the thread that opened it; each thread
 or process opens its own, with its own cache of capture dictionaries. Every connection gets WAL
 (readers never block the writer), a 30 s busy timeout and foreign keys; a new file gets 8 KiB
-pages. Writes go through `write()`, which opens the transaction with
+pages and full auto-vacuum. Writes go through `write()`, which opens the transaction with
 `BEGIN IMMEDIATE`: a deferred transaction that later needs the write lock fails at once with
 "database is locked" when another process writes, whatever the busy timeout.
 """
@@ -58,8 +58,11 @@ class Archive:
     def _configure(self) -> None:
         # busy_timeout first: switching to WAL itself may wait for another opener.
         self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        # Only a new, empty file takes a page size, and only before it is in WAL mode.
+        # Only a new, empty file takes a page size and auto-vacuum, and only before WAL mode.
         self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        # FTS5 merges its segments as it grows and frees the old ones' pages: give them back
+        # to the file at each commit rather than leave them free (~8% of a fresh archive).
+        self.conn.execute("PRAGMA auto_vacuum = FULL")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")

@@ -1,17 +1,20 @@
-"""Migration 2: records compressed against their captures; a contentless search index.
+"""Migration 2: records compressed against their captures; sections; a contentless index.
 
 Under migration 1 a version's text was stored twice beside its capture: as `passages.text` and
 again in an FTS5 index with `passages` as its content; `versions.record` held the record's
-outline (each section's paragraphs or turns replaced by their count). Migration 2 keeps each
-record whole in `versions.record`, zstd-compressed against its capture's raw bytes
-(`records.py`), indexes the passages' text in a contentless FTS5 table, and drops
-`passages.text`: together about half the archive's bytes.
+outline (each section's paragraphs or turns replaced by their count), and every passage
+repeated its section's part and heading. Migration 2 keeps each record whole in
+`versions.record`, zstd-compressed against its capture's raw bytes (`records.py`), and makes
+the passages rows of a contentless FTS5 index (text, heading with a section's first passage,
+speaker) at rowids counted from `versions.passages_from` (`passages.py`); the `passages`
+table goes. Together that is about half the archive's bytes.
 
 The outline and the passages are joined here as migration 1's reader joined them, frozen with
 this migration; the result is checked against the version's stored identity, so a version
 whose stored parts disagree stops the upgrade (rolled back whole) instead of being changed.
 `versions` is rebuilt (SQLite cannot change a column's type): `db.py` turns foreign keys off
-for migrations, as SQLite's table-rebuild procedure asks, and checks them before committing.
+for migrations, as SQLite's table-rebuild procedure asks, and `migrations.upgrade` checks
+them before committing.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import json
 import sqlite3
 from typing import Any
 
-from worker.archive import records
+from worker.archive import passages, records
 from worker.archive.dictionaries import Dictionaries
 from worker.errors import ArchiveError
 from worker.record import Record
@@ -31,12 +34,11 @@ BEFORE = (
     'DROP TRIGGER "passages_au"',
     'DROP TABLE "passages_fts"',
     # Contentless: the index alone, no copy of the text (passages.py writes it).
-    """CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
-    "text", "heading",
+    """CREATE VIRTUAL TABLE passages_fts USING FTS5 (
+    text, heading, speaker,
     tokenize='unicode61 remove_diacritics 2',
     content=''
 )""",
-    'INSERT INTO "passages_fts" (rowid, "text", "heading") SELECT id, text, heading FROM passages',
     "DROP VIEW latest_versions",
     """CREATE TABLE versions_compact (
     id INTEGER PRIMARY KEY,
@@ -47,8 +49,10 @@ BEFORE = (
     identity TEXT NOT NULL,
     parser_version TEXT NOT NULL,
     capture_id INTEGER REFERENCES captures (id),
+    passages_from INTEGER NOT NULL, -- its passages' rowids in passages_fts start here, one for
+    -- each passage in record order (worker/archive/passages.py)
     record BLOB NOT NULL, -- the record's JSON (RECORD.md), zstd-compressed with the raw bytes of
-    -- its capture as the dictionary (worker/archive/records.py); the text of its passages
+    -- its capture as the dictionary (worker/archive/records.py)
     UNIQUE (document_id, number)
 )""",
 )
@@ -57,12 +61,13 @@ AFTER = (
     "DROP TABLE versions",
     "ALTER TABLE versions_compact RENAME TO versions",
     "CREATE INDEX versions_capture_id ON versions (capture_id)",
+    "CREATE INDEX versions_passages_from ON versions (passages_from, id)",
     """CREATE VIEW latest_versions AS
 SELECT versions.* FROM versions
 WHERE versions.number = (
     SELECT max(later.number) FROM versions AS later WHERE later.document_id = versions.document_id
 )""",
-    "ALTER TABLE passages DROP COLUMN text",
+    "DROP TABLE passages",
 )
 
 _VERSIONS = """
@@ -79,7 +84,8 @@ _PASSAGES = (
 
 
 def move(conn: sqlite3.Connection) -> None:
-    """Copy every version into `versions_compact` with its record whole and compressed."""
+    """Copy every version into `versions_compact` with its record whole and compressed, and
+    index its passages."""
     dictionaries = Dictionaries()
     for row in conn.execute(_VERSIONS).fetchall():
         version_id, identity, capture_id = row[0], row[5], row[7]
@@ -91,11 +97,14 @@ def move(conn: sqlite3.Connection) -> None:
         body = None
         if capture_id is not None:
             body = dictionaries.unpack(conn, row[9], row[10], row[11])
+        passages_from = passages.next_rowid(conn)
         conn.execute(
             "INSERT INTO versions_compact (id, document_id, number, seen_at, cause, identity,"
-            " parser_version, capture_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*row[:8], records.pack(record, body)),
+            " parser_version, capture_id, passages_from, record)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*row[:8], passages_from, records.pack(record, body)),
         )
+        passages.insert(conn, passages_from, record)
 
 
 def _joined(outline: dict[str, Any], rows: list[Any], where: str) -> dict[str, Any]:

@@ -4,10 +4,14 @@ A statements section gives one passage per paragraph, spoken by the briefing's s
 answers section gives one passage per turn, with the turn's role and speaker. Every passage
 carries its section's index, part and heading, so a search hit can say where it was said.
 
-A `passages` row holds where a passage sits and who spoke it, not its text: the text is in the
-version's record (`records.py`), compressed, and `passages_fts` is a contentless FTS5 index
-(it keeps the index, not a copy of the text). So the index is written here, row for row with
-`passages`, in the same transaction; `passages_fts.rowid` is `passages.id`.
+A passage is a row of `passages_fts`, a contentless FTS5 index: it keeps the index of the
+passage's text, heading and speaker, not a copy of them. Everything about a passage is in its
+version's record, stored once and compressed (`records.py`). A version's passages take
+consecutive rowids from `versions.passages_from`, in record order, so a hit's rowid names its
+version (the one with the greatest `passages_from` at or below it) and its place in the record
+(`seq`, the distance). Dense rowids keep the index small: FTS5 stores rowid gaps. Being
+contentless, the index is written here, in the version's write transaction, not by triggers.
+A section's heading is indexed with its first passage: once, not with every passage under it.
 """
 
 from __future__ import annotations
@@ -42,33 +46,26 @@ def passages(record: Record) -> Iterator[Passage]:
             seq += 1
 
 
-def insert(conn: sqlite3.Connection, version_id: int, record: Record) -> int:
-    """Write the record's passages for `version_id`, and index their text; returns how many.
+def next_rowid(conn: sqlite3.Connection) -> int:
+    """The rowid the next version's first passage takes (inside the write transaction)."""
+    row = conn.execute("SELECT rowid FROM passages_fts ORDER BY rowid DESC LIMIT 1").fetchone()
+    return 1 if row is None else int(row[0]) + 1
 
-    Call inside a write transaction (`BEGIN IMMEDIATE`): the ids are taken as max(id) + 1 on,
-    which no other writer can take meanwhile.
-    """
-    first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0])
+
+def insert(conn: sqlite3.Connection, passages_from: int, record: Record) -> int:
+    """Index the record's passages under rowids from `passages_from` on; returns how many."""
     cut = list(passages(record))
+    opens = {p.section_index: p.seq for p in reversed(cut)}  # each section's first passage
     conn.executemany(
-        "INSERT INTO passages (id, version_id, seq, section_index, part, heading, role, speaker)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO passages_fts (rowid, text, heading, speaker) VALUES (?, ?, ?, ?)",
         [
             (
-                first + p.seq,
-                version_id,
-                p.seq,
-                p.section_index,
-                p.part,
-                p.heading,
-                p.role,
+                passages_from + p.seq,
+                p.text,
+                p.heading if opens[p.section_index] == p.seq else None,
                 p.speaker,
             )
             for p in cut
         ],
-    )
-    conn.executemany(
-        "INSERT INTO passages_fts (rowid, text, heading) VALUES (?, ?, ?)",
-        [(first + p.seq, p.text, p.heading) for p in cut],
     )
     return len(cut)

@@ -3,8 +3,10 @@
 User queries never reach FTS5 as typed. Each word becomes a quoted FTS5 string, so punctuation,
 `-`, `:` or a stray keyword cannot be read as syntax; `"two words"` is a phrase; a word ending
 in `*` is a prefix; upper-case `AND`, `OR`, `NOT` and parentheses keep their FTS5 meaning; words
-side by side must all occur. The query is matched against passage text and headings (speakers
-are filtered with `speaker=`). A query FTS5 still cannot run raises `SearchQueryError`.
+side by side must all occur. The query is matched against passage text and headings; a heading
+is indexed with its section's first passage (`passages.py`). `speaker=` keeps the passages
+whose speaker has its words, each whole or as a beginning. A query FTS5 still cannot run
+raises `SearchQueryError`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from worker.archive import snippets
 from worker.archive.db import Archive
 from worker.archive.models import SearchHit
-from worker.archive.passages import passages
+from worker.archive.passages import Passage, passages
 from worker.archive.versions import read_record
 from worker.errors import SearchQueryError
 
@@ -25,21 +27,23 @@ from worker.errors import SearchQueryError
 _QUERY_ERRORS = ("fts5", "MATCH", "unterminated string")
 _OPERATORS = ("AND", "OR", "NOT")
 _TOKEN = re.compile(r'"([^"]*)"|([()])|([^\s()"]+)|(")')
+_WORD = re.compile(r"[^\W_]+")
 
-# The index is contentless (passages.py): the hit's text is read from its version's record.
+# The index is contentless (passages.py): a hit's passage is read from its version's record.
 _SEARCH = """
-SELECT d.canonical_url, d.title, d.published, p.speaker, p.heading, v.number, d.id,
-    p.seq, v.id, v.capture_id, v.record
+SELECT passages_fts.rowid - v.passages_from, d.canonical_url, d.title, d.published, v.number,
+    d.id, v.id, v.capture_id, v.record
 FROM passages_fts
-JOIN passages AS p ON p.id = passages_fts.rowid
-JOIN versions AS v ON v.id = p.version_id
+JOIN versions AS v ON v.id = (
+    SELECT id FROM versions WHERE passages_from <= passages_fts.rowid
+    ORDER BY passages_from DESC, id DESC LIMIT 1
+)
 JOIN documents AS d ON d.id = v.document_id
 WHERE passages_fts MATCH :match
 """
 
 _FILTERS = {
     "latest": "v.number = (SELECT max(number) FROM versions WHERE document_id = v.document_id)",
-    "speaker": "p.speaker LIKE '%' || :speaker || '%' ESCAPE '\\'",
     "since": "substr(d.published, 1, 10) >= :since",
     "until": "substr(d.published, 1, 10) <= :until",
     "site": "d.site = :site",
@@ -108,72 +112,79 @@ def search(
 ) -> list[SearchHit]:
     """Passages matching `query`, best first; latest versions only unless `all_versions`."""
     match, marks = _parse(query)
+    if speaker is not None:
+        match = f"({match}) AND {_speaker_match(speaker)}"
     params: dict[str, Any] = {
         "match": match,
-        "speaker": None if speaker is None else _like_escape(speaker),
         "since": _date(since, "since"),
         "until": _date(until, "until"),
         "site": site,
         "limit": limit,
     }
-    wanted = [name for name in ("speaker", "since", "until", "site") if params[name] is not None]
+    wanted = [name for name in ("since", "until", "site") if params[name] is not None]
     if not all_versions:
         wanted.insert(0, "latest")
     sql = _SEARCH + "".join(f" AND {_FILTERS[name]}" for name in wanted)
-    sql += " ORDER BY rank, p.id LIMIT :limit"
+    sql += " ORDER BY rank, passages_fts.rowid LIMIT :limit"
     try:
         rows = archive.conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as error:
         if not any(mark in str(error) for mark in _QUERY_ERRORS):
             raise
         raise SearchQueryError(f"cannot search for {query!r}: {error}") from None
-    texts = _PassageTexts(archive)
-    return [
-        SearchHit(
-            url=url,
-            title=title,
-            published=published,
-            speaker=speaker,
-            heading=heading,
-            snippet=snippets.snippet(
-                [texts.get(version_id, capture_id, blob, seq), heading or ""], marks
-            ),
-            version=number,
-            document_id=document_id,
+    read = _Passages(archive)
+    hits = []
+    for row in rows:
+        seq, url, title, published, number, document_id = row[:6]
+        version_id, capture_id, blob = row[6:]
+        passage, opens_section = read.get(version_id, capture_id, blob, seq)
+        # The snippet may come from the heading only where the index holds it.
+        texts = [passage.text, passage.heading or ""] if opens_section else [passage.text]
+        hits.append(
+            SearchHit(
+                url=url,
+                title=title,
+                published=published,
+                speaker=passage.speaker,
+                heading=passage.heading,
+                snippet=snippets.snippet(texts, marks),
+                version=number,
+                document_id=document_id,
+            )
         )
-        for (
-            url,
-            title,
-            published,
-            speaker,
-            heading,
-            number,
-            document_id,
-            seq,
-            version_id,
-            capture_id,
-            blob,
-        ) in rows
-    ]
+    return hits
 
 
-class _PassageTexts:
-    """Passage texts read from their versions' records, each record read once per search."""
+def _speaker_match(speaker: str) -> str:
+    """The MATCH expression for passages whose speaker has every word of `speaker` (or a word
+    starting with it): "Zakharova", "maria zakh" and "TASS" all find their speakers."""
+    words = [match.group() for match in _WORD.finditer(speaker)]
+    if not words:
+        raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
+    return "{speaker} : (" + " ".join('"' + w + '" *' for w in words) + ")"
+
+
+class _Passages:
+    """Passages read from their versions' records, each record read once per search, and
+    whether each opens its section (its section's heading is indexed with it)."""
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        self._texts: dict[int, list[str]] = {}
+        self._read: dict[int, list[tuple[Passage, bool]]] = {}
 
-    def get(self, version_id: int, capture_id: int | None, blob: bytes, seq: int) -> str:
-        texts = self._texts.get(version_id)
-        if texts is None:
+    def get(
+        self, version_id: int, capture_id: int | None, blob: bytes, seq: int
+    ) -> tuple[Passage, bool]:
+        read = self._read.get(version_id)
+        if read is None:
             record = read_record(self.archive, version_id, capture_id, blob)
-            texts = self._texts[version_id] = [p.text for p in passages(record)]
-        return texts[seq]
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            cut = list(passages(record))
+            read = [
+                (p, k == 0 or cut[k - 1].section_index != p.section_index)
+                for k, p in enumerate(cut)
+            ]
+            self._read[version_id] = read
+        return read[seq]
 
 
 def _date(value: str | None, name: str) -> str | None:

@@ -21,7 +21,7 @@ _COUNTS = """
 SELECT
     (SELECT count(*) FROM documents),
     (SELECT count(*) FROM versions),
-    (SELECT count(*) FROM passages),
+    (SELECT count(*) FROM passages_fts),
     (SELECT count(*) FROM captures),
     (SELECT count(*) FROM fetches),
     (SELECT count(*) FROM documents WHERE gone_at IS NOT NULL)

@@ -79,9 +79,10 @@ def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new:
     """Write `record` as the document's next version, and its passages; returns its number."""
     latest = latest_version(conn, document_id)
     number = 1 if latest is None else latest.number + 1
-    cursor = conn.execute(
+    passages_from = passages.next_rowid(conn)
+    conn.execute(
         "INSERT INTO versions (document_id, number, seen_at, cause, identity, parser_version,"
-        " capture_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " capture_id, passages_from, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             document_id,
             number,
@@ -90,10 +91,11 @@ def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new:
             record.identity(),
             new.parser_version,
             new.capture_id,
+            passages_from,
             records.pack(record, new.capture_body),
         ),
     )
-    passages.insert(conn, int(cursor.lastrowid or 0), record)
+    passages.insert(conn, passages_from, record)
     conn.execute(
         "UPDATE documents SET site = ?, document_number = ?, title = ?, published = ? WHERE id = ?",
         (record.site, record.document_number, record.title, record.published, document_id),

@@ -1,0 +1,59 @@
+"""Search snippets cut from a passage's text: which words are marked, which stretch is shown."""
+
+from __future__ import annotations
+
+from worker.archive.snippets import Term, fold, snippet, term
+
+LONG = (
+    "For the first time, the meeting will be held in an expanded format with the participation "
+    "of the new members that joined the association on January 1. We expect that the ministers "
+    "will also hold a session with representatives of developing countries that have expressed "
+    "interest in cooperation with BRICS."
+)
+
+
+def terms(*words: str) -> list[Term]:
+    found = [term(w.rstrip("*"), prefix=w.endswith("*")) for w in words]
+    return [t for t in found if t is not None]
+
+
+def test_words_compare_as_the_index_compares_them() -> None:
+    assert fold("Éléphant") == "elephant" and fold("ПРИВЕТ") == "привет"
+    assert term("Grain-deal!") == Term(("grain", "deal"))
+    assert term("--") is None
+
+
+def test_a_short_text_is_shown_whole_with_its_words_marked() -> None:
+    assert snippet(["The grain deal, again."], terms("grain")) == "The [grain] deal, again."
+    assert snippet(["Café talks"], terms("cafe")) == "[Café] talks"
+
+
+def test_a_phrase_marks_its_words_only_where_they_follow_each_other() -> None:
+    text = "A deal on grain, then the grain deal."
+    assert snippet([text], terms("grain deal")) == "A deal on grain, then the [grain] [deal]."
+
+
+def test_a_prefix_marks_the_words_it_starts() -> None:
+    assert snippet(["Sanctions and sanctioned banks"], terms("sanction*")) == (
+        "[Sanctions] and [sanctioned] banks"
+    )
+
+
+def test_a_long_text_shows_the_window_with_the_most_and_rarest_terms() -> None:
+    cut = snippet([LONG], terms("BRICS", "ministers"))
+    assert cut.startswith("…") and cut.endswith("[BRICS].")
+    assert len(cut.split()) <= 17
+    assert snippet([LONG], terms("ministers")).count("[ministers]") == 1
+    assert snippet([LONG], terms("ministers")).startswith("…") and "…" in cut
+
+
+def test_the_heading_is_shown_when_it_holds_more_of_the_query() -> None:
+    heading = "Upcoming meeting of BRICS foreign ministers"
+    cut = snippet([LONG, heading], terms("foreign", "ministers"))
+    assert cut == "Upcoming meeting of BRICS [foreign] [ministers]"
+    assert snippet([LONG, heading], terms("session")).count("[session]") == 1
+
+
+def test_no_mark_shows_the_start_of_the_text() -> None:
+    cut = snippet([LONG], terms("absent"))
+    assert cut.startswith("For the first time") and cut.endswith("…") and "[" not in cut
