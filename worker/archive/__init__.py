@@ -2,12 +2,13 @@
 
 db.py            `Archive`: one connection, PRAGMAs, migrations, `write()` (BEGIN IMMEDIATE)
 migrations.py    the schema, numbered by `PRAGMA user_version`
+migration2.py    schema 1 to 2: records compressed, a contentless index
 store.py         one page's outcome in one transaction (`store_page`, `store_failure`, …)
 versions.py      documents and the identity gate that decides a new version
 captures.py      raw bytes, zstd-compressed and content-addressed
 dictionaries.py  compressing a capture against a base capture of its site
-records.py       a version's record: its outline in `versions`, its text in `passages`
-passages.py      a record cut into the rows full-text search indexes
+records.py       a version's record: JSON, zstd-compressed against its own capture
+passages.py      a record cut into the rows of the contentless full-text index
 fetchlog.py      one `fetches` row per attempt
 recheck.py       when documents, and addresses that only failed, are fetched again; which
                  URLs are known
@@ -15,6 +16,7 @@ reparse.py       replaying stored captures through today's parser
 state.py         runs, source health and backoff, backfill progress
 queries.py       documents, versions and copies as users name them
 search.py        FTS5 search with safely quoted user queries
+snippets.py      the words around a hit, the query's words marked
 export.py        streaming records and passages out
 status.py        counts, size, recent errors, sources
 changes.py       what changed between two versions

@@ -23,7 +23,7 @@ from worker.archive.dictionaries import Dictionaries
 from worker.errors import ArchiveError
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
-PAGE_SIZE = 8192  # rows of 1-4 KB (outlines, captures) pack into 4 KB pages poorly
+PAGE_SIZE = 8192  # rows of 1-4 KB (captures, index blocks) pack into 4 KB pages poorly
 
 
 class Archive:

@@ -54,7 +54,7 @@ def snippet(texts: Sequence[str], terms: Sequence[Term], words: int = WORDS) -> 
             best = marked
     if best is None:
         return ""
-    starts = [_start(hit, len(best.found), words) for hit in sorted(best.marked)] or [0]
+    starts = [_start(best, hit, words) for hit in sorted(best.marked)] or [0]
     start = max(starts, key=lambda at: best.window_score(at, words))
     return _window(best.text, best.found, set(best.marked), start, words)
 
@@ -93,9 +93,21 @@ class _Marked:
         return len(held), sum(1 / counts[t] for t in held), first, len(inside)
 
 
-def _start(hit: int, total: int, words: int) -> int:
-    """The window start that shows `hit` with a little of what comes before it."""
-    return max(0, min(hit - 2, total - words))
+_LOOK_BACK = 12  # words before a hit where its sentence may start (of a 16-word window)
+_SENTENCE_END = re.compile(r"[.!?…:;]\W*$")
+
+
+def _start(marked: _Marked, hit: int, words: int) -> int:
+    """Where the window showing `hit` starts: at its sentence's start if that is at most
+    `_LOOK_BACK` words before it, else two words before it; never past the last full window."""
+    start = max(0, hit - 2)
+    for at in range(hit, max(0, hit - min(_LOOK_BACK, words - 2)) - 1, -1):
+        if at == 0 or _SENTENCE_END.search(
+            marked.text[marked.found[at - 1].end() : marked.found[at].start()]
+        ):
+            start = at
+            break
+    return max(0, min(start, len(marked.found) - words))
 
 
 def _marks(folded: Sequence[str], t: Term) -> set[int]:
