@@ -125,3 +125,36 @@ def test_an_upgrade_that_would_change_a_record_is_refused_and_changes_nothing(
     assert conn.execute("SELECT count(*) FROM passages WHERE text <> ''").fetchone()[0] > 0
     conn.close()
     assert len(path.read_bytes()) == len(before)
+
+
+def test_a_users_views_indexes_and_dropped_triggers_do_not_stop_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    stored = schema_1_archive(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE VIEW my_versions AS SELECT id, number FROM versions")
+    conn.execute("CREATE INDEX my_versions_seen ON versions (seen_at)")
+    conn.execute('DROP TRIGGER "passages_ai"')  # as `sqlite-utils disable-fts` leaves it
+    conn.close()
+    with Archive.open(path) as archive:
+        assert get_version(archive, 1).record == stored[0]
+        assert archive.conn.execute("SELECT count(*) FROM my_versions").fetchone() == (3,)
+        indexes = {row[1] for row in archive.conn.execute("PRAGMA index_list(versions)")}
+        assert "my_versions_seen" in indexes
+
+
+def test_an_unreadable_capture_stops_the_upgrade_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    schema_1_archive(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE captures SET body = x'00112233' WHERE id = 2")
+    conn.close()
+    with pytest.raises(ArchiveError) as raised:
+        Archive.open(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: cannot upgrade to schema 2, nothing was changed:")
+    assert "version 2: cannot be read" in message and "\n" not in message
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()

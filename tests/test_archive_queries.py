@@ -202,6 +202,11 @@ def test_plain_words_are_all_required(archive: Archive) -> None:
     assert search(archive, "BRICS coronavirus") == []
 
 
+def test_words_under_not_are_never_marked(archive: Archive) -> None:
+    hits = search(archive, "BRICS NOT (coronavirus OR ministers)", site="mid.ru")
+    assert hits and all("[BRICS]" in h.snippet and "[ministers]" not in h.snippet for h in hits)
+
+
 def test_phrase_prefix_and_operators(archive: Archive) -> None:
     assert search(archive, '"epidemiological situation"', site="globalsecurity")
     assert search(archive, '"situation epidemiological"') == []

@@ -57,3 +57,15 @@ def test_the_heading_is_shown_when_it_holds_more_of_the_query() -> None:
 def test_no_mark_shows_the_start_of_the_text() -> None:
     cut = snippet([LONG], terms("absent"))
     assert cut.startswith("For the first time") and cut.endswith("…") and "[" not in cut
+
+
+def test_only_latin_letters_lose_their_accents_as_in_the_index() -> None:
+    assert fold("Ёлка Йошкар") == "ёлка йошкар"  # Cyrillic letters stay whole
+    text = "Это мои книги, а это мой дом."
+    assert snippet([text], terms("мой")) == "Это мои книги, а это [мой] дом."
+
+
+def test_a_long_passage_with_many_marks_gives_one_window() -> None:
+    text = " ".join(["the word and the other word"] * 3000)
+    cut = snippet([text], terms("word", "other", "the"))
+    assert cut.count("[") <= 16 and cut.endswith("…")

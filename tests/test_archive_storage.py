@@ -100,10 +100,10 @@ def test_a_record_does_not_read_without_its_own_capture() -> None:
     record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
     html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
     blob = records.pack(record, html)
-    assert records.unpack(blob, html, "version 1") == record
-    with pytest.raises(ArchiveError, match=r"^version 1: its stored record cannot be read"):
-        records.unpack(blob, html[:-100], "version 1")
-    assert records.unpack(records.pack(record, None), None, "version 2") == record
+    assert records.unpack(blob, html) == record
+    with pytest.raises(records.UnreadableRecord):
+        records.unpack(blob, html[:-100])
+    assert records.unpack(records.pack(record, None), None) == record
 
 
 def test_list_versions_compares_rebuilt_records(archive: Archive) -> None:
@@ -299,3 +299,47 @@ def test_search_finds_text_and_headings_in_the_contentless_index(archive: Archiv
     # The index holds no copy of the text: a contentless FTS5 table.
     (text,) = archive.conn.execute("SELECT text FROM passages_fts LIMIT 1").fetchone()
     assert text is None
+
+
+# --- a damaged archive: one clear error, never a wrong record -----------------------------------
+
+
+def stored_midru(archive: Archive) -> tuple[int, Record]:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
+    return put(archive, record, "https://mid.ru/en/a/", html), record
+
+
+def test_a_damaged_capture_makes_its_record_an_error_naming_both(archive: Archive) -> None:
+    document_id, _ = stored_midru(archive)
+    with archive.write() as conn:
+        conn.execute("UPDATE captures SET body = x'28b52ffd00' WHERE id = 1")
+    with pytest.raises(
+        ArchiveError,
+        match=r"^document 1 version 1 \(versions row 1\): its capture 1 cannot be read",
+    ):
+        get_version(archive, document_id)
+    with pytest.raises(
+        ArchiveError,
+        match=r"^document 1 version 1 \(versions row 1\): its capture 1 cannot be read",
+    ):
+        search(archive, "BRICS")
+
+
+def test_a_record_that_does_not_match_its_identity_is_an_error(archive: Archive) -> None:
+    document_id, _ = stored_midru(archive)
+    with archive.write() as conn:
+        conn.execute("UPDATE versions SET identity = ?", ("0" * 64,))
+    with pytest.raises(ArchiveError, match="does not match its identity hash"):
+        get_version(archive, document_id)
+
+
+def test_a_record_is_only_compressed_against_its_captures_own_bytes(archive: Archive) -> None:
+    from worker.archive.versions import NewVersion, add_version
+
+    document_id, record = stored_midru(archive)
+    new = NewVersion("reparse", "p2", 1, T0, b"not the capture's bytes")
+    expected = r"^capture 1: the bytes given are not the capture's own"
+    with pytest.raises(ArchiveError, match=expected), archive.write() as conn:
+        add_version(conn, document_id, record, new)
+    assert len(list_versions(archive, document_id)) == 1

@@ -325,3 +325,30 @@ def test_a_known_page_that_moves_is_marked_gone_and_archived_at_its_new_address(
     with sqlite3.connect(db) as conn:
         rows = dict(conn.execute("SELECT canonical_url, gone_at IS NOT NULL FROM documents"))
     assert rows == {server.url(BRIEFING): 1, server.url(moved): 0}
+
+
+def test_output_cut_short_by_its_reader_stops_quietly(tmp_path: Path) -> None:
+    """`briefings export | head`: no error line, no traceback, when the reader goes away."""
+    import subprocess
+    import sys
+
+    from worker.archive import Archive, store_page
+    from worker.page import Page
+    from worker.record import Record
+
+    pages = Path(__file__).parent / "fixtures" / "pages"
+    with Archive.open(tmp_path / "archive.db") as archive:
+        for number in range(40):  # ~40 records of JSON: more than a pipe's buffer
+            record = Record.from_dict(json.loads((pages / "midru-2024-05-29.json").read_text()))
+            url = f"https://mid.ru/en/a/{number}/"
+            body = (pages / "midru-2024-05-29.html").read_bytes() + str(number).encode()
+            store_page(archive, Page.from_bytes(body, url=url), record.with_url(url),
+                       source=None, parser_version="p1", duration=0.1)  # fmt: skip
+    command = [sys.executable, "-m", "worker", "--db", str(tmp_path / "archive.db"), "export"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 1
+    assert err == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -123,6 +124,12 @@ class BriefingsGroup(click.Group):
             hint = f" (see `briefings {error.ctx.info_name} --help`)" if error.ctx else ""
             click.echo(f"error: {error.format_message()}{hint}", err=True)
             sys.exit(2)
+        except BrokenPipeError:
+            # The reader of the output went away (`briefings export | head`): stop quietly, as
+            # the Python docs advise: no message, and no second error when stdout is flushed.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except OSError as error:
             # A path the user gave (--out, --db, --config) that cannot be opened or written.
             where = error.filename or "error"

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from worker.archive import clock
 from worker.archive.db import Archive
+from worker.errors import ArchiveError
 from worker.page import Page
 
 
@@ -80,6 +81,8 @@ def load(archive: Archive, capture_id: int) -> StoredCapture:
         " FROM captures AS c LEFT JOIN captures AS b ON b.id = c.dictionary_id WHERE c.id = ?",
         (capture_id,),
     ).fetchone()
+    if row is None:
+        raise ArchiveError(f"capture {capture_id} is missing")
     return StoredCapture(
         id=row[0],
         url=row[1],

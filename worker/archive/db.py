@@ -68,13 +68,17 @@ class Archive:
         self.conn.execute("PRAGMA foreign_keys = ON")
 
     def _upgrade(self) -> None:
-        """Run the missing migrations in one write transaction, foreign keys off: a migration
-        may rebuild a table, which SQLite's procedure for it asks (`upgrade` checks them)."""
+        """Run the missing migrations in one write transaction, foreign keys off and legacy
+        renames on: a migration may rebuild a table, as SQLite's procedure for it does
+        (`upgrade` checks the foreign keys before committing)."""
         self.conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+        # A rebuilt table is renamed into place: leave the views that name it as they are.
+        self.conn.execute("PRAGMA legacy_alter_table = ON")
         try:
             with self.write():
                 migrations.upgrade(self.conn, str(self.path))
         finally:
+            self.conn.execute("PRAGMA legacy_alter_table = OFF")
             self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager

@@ -14,12 +14,13 @@ from typing import Any
 from worker.archive import clock
 from worker.archive.db import Archive
 from worker.archive.passages import passages
-from worker.archive.versions import read_record
+from worker.archive.versions import PackedRecord, read_record
 from worker.errors import ArchiveError
 from worker.record import Record
 
 _RECORDS = """
-SELECT v.document_id, d.canonical_url, v.number, v.seen_at, v.cause, v.id, v.capture_id, v.record
+SELECT v.document_id, d.canonical_url, v.number, v.seen_at, v.cause, v.id, v.capture_id,
+    v.identity, v.record
 FROM latest_versions AS v
 JOIN documents AS d ON d.id = v.document_id
 WHERE :since IS NULL OR v.seen_at >= :since
@@ -93,8 +94,8 @@ class _Latest:
 def _latest(archive: Archive, since: str | None) -> Iterator[_Latest]:
     """Each document's latest version (since `since`), its record read one at a time."""
     cursor = archive.conn.execute(_RECORDS, {"since": _since(since)})
-    for document_id, url, number, seen_at, cause, version_id, capture_id, blob in cursor:
-        record = read_record(archive, version_id, capture_id, blob)
+    for document_id, url, number, seen_at, cause, *packed in cursor:
+        record = read_record(archive, PackedRecord(*packed))
         yield _Latest(document_id, url, number, seen_at, cause, record)
 
 

@@ -23,23 +23,26 @@ import json
 import sqlite3
 from typing import Any
 
+import zstandard
+
 from worker.archive import passages, records
 from worker.archive.dictionaries import Dictionaries
 from worker.errors import ArchiveError
 from worker.record import Record
 
 BEFORE = (
-    'DROP TRIGGER "passages_ai"',
-    'DROP TRIGGER "passages_ad"',
-    'DROP TRIGGER "passages_au"',
-    'DROP TABLE "passages_fts"',
+    # IF EXISTS: `sqlite-utils disable-fts` may have dropped them.
+    'DROP TRIGGER IF EXISTS "passages_ai"',
+    'DROP TRIGGER IF EXISTS "passages_ad"',
+    'DROP TRIGGER IF EXISTS "passages_au"',
+    'DROP TABLE IF EXISTS "passages_fts"',
     # Contentless: the index alone, no copy of the text (passages.py writes it).
     """CREATE VIRTUAL TABLE passages_fts USING FTS5 (
     text, heading, speaker,
     tokenize='unicode61 remove_diacritics 2',
     content=''
 )""",
-    "DROP VIEW latest_versions",
+    "DROP VIEW IF EXISTS latest_versions",
     """CREATE TABLE versions_compact (
     id INTEGER PRIMARY KEY,
     document_id INTEGER NOT NULL REFERENCES documents (id),
@@ -59,6 +62,8 @@ BEFORE = (
 
 AFTER = (
     "DROP TABLE versions",
+    # With legacy_alter_table on (db.py), the rename leaves views that name `versions`, the
+    # worker's or a user's, as they are: they find the new table by its name.
     "ALTER TABLE versions_compact RENAME TO versions",
     "CREATE INDEX versions_capture_id ON versions (capture_id)",
     "CREATE INDEX versions_passages_from ON versions (passages_from, id)",
@@ -70,13 +75,19 @@ WHERE versions.number = (
     "DROP TABLE passages",
 )
 
-_VERSIONS = """
+# Indexes and triggers a user added to `versions`: dropped with the old table, made again.
+_OWN = """
+SELECT sql FROM sqlite_master
+WHERE tbl_name = 'versions' AND type IN ('index', 'trigger') AND sql IS NOT NULL
+    AND name <> 'versions_capture_id'
+"""
+_VERSION = """
 SELECT v.id, v.document_id, v.number, v.seen_at, v.cause, v.identity, v.parser_version,
-    v.capture_id, v.record, c.body, c.dictionary_id, b.sha256
+    v.capture_id, v.record, c.body, c.dictionary_id, b.sha256, c.id
 FROM versions AS v
 LEFT JOIN captures AS c ON c.id = v.capture_id
 LEFT JOIN captures AS b ON b.id = c.dictionary_id
-ORDER BY v.id
+WHERE v.id = ?
 """
 _PASSAGES = (
     "SELECT section_index, role, speaker, text FROM passages WHERE version_id = ? ORDER BY seq"
@@ -85,26 +96,41 @@ _PASSAGES = (
 
 def move(conn: sqlite3.Connection) -> None:
     """Copy every version into `versions_compact` with its record whole and compressed, and
-    index its passages."""
+    index its passages; then swap the tables (`AFTER`), keeping a user's indexes and triggers."""
+    user_made = [row[0] for row in conn.execute(_OWN).fetchall()]
     dictionaries = Dictionaries()
-    for row in conn.execute(_VERSIONS).fetchall():
-        version_id, identity, capture_id = row[0], row[5], row[7]
-        where = f"version {version_id}"
-        rows = conn.execute(_PASSAGES, (version_id,)).fetchall()
-        record = Record.from_dict(_joined(json.loads(row[8]), rows, where))
-        if record.identity() != identity:
-            raise ArchiveError(f"{where}: its outline and passages do not make the stored record")
-        body = None
-        if capture_id is not None:
-            body = dictionaries.unpack(conn, row[9], row[10], row[11])
-        passages_from = passages.next_rowid(conn)
-        conn.execute(
-            "INSERT INTO versions_compact (id, document_id, number, seen_at, cause, identity,"
-            " parser_version, capture_id, passages_from, record)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*row[:8], passages_from, records.pack(record, body)),
-        )
-        passages.insert(conn, passages_from, record)
+    # One version at a time: an archive's captures never all sit in memory at once.
+    for (version_id,) in conn.execute("SELECT id FROM versions ORDER BY id").fetchall():
+        try:
+            _move_version(conn, dictionaries, version_id)
+        except (zstandard.ZstdError, ValueError, KeyError, TypeError) as error:
+            raise ArchiveError(f"version {version_id}: cannot be read: {error}") from None
+    for statement in AFTER:
+        conn.execute(statement)
+    for statement in user_made:
+        conn.execute(statement)
+
+
+def _move_version(conn: sqlite3.Connection, dictionaries: Dictionaries, version_id: int) -> None:
+    row = conn.execute(_VERSION, (version_id,)).fetchone()
+    where = f"version {version_id}"
+    rows = conn.execute(_PASSAGES, (version_id,)).fetchall()
+    record = Record.from_dict(_joined(json.loads(row[8]), rows, where))
+    if record.identity() != row[5]:
+        raise ArchiveError(f"{where}: its outline and passages do not make the stored record")
+    body = None
+    if row[7] is not None:
+        if row[12] is None:
+            raise ArchiveError(f"{where}: its capture {row[7]} is missing")
+        body = dictionaries.unpack(conn, row[9], row[10], row[11])
+    passages_from = passages.next_rowid(conn)
+    conn.execute(
+        "INSERT INTO versions_compact (id, document_id, number, seen_at, cause, identity,"
+        " parser_version, capture_id, passages_from, record)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*row[:8], passages_from, records.pack(record, body)),
+    )
+    passages.insert(conn, passages_from, record)
 
 
 def _joined(outline: dict[str, Any], rows: list[Any], where: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@
 ones, in order, inside the caller's write transaction, so two processes opening a new archive at
 once cannot both create it. Migration 1 created the whole schema; later changes append a
 migration, never edit an old one (tests snapshot the result). A migration is SQL statements,
-then, if it has one, a step that moves data in Python, then more statements.
+then, if it has one, a step in Python (moving data, rebuilding a table).
 
 The tables are plain tables that `sqlite-utils` and Datasette read as they are. Since migration
 2 the text of a version lives only in its compressed record (`records.py`), and the FTS5 index
@@ -27,7 +27,6 @@ class Migration:
     name: str
     statements: tuple[str, ...]
     move: Callable[[sqlite3.Connection], None] | None = None  # runs after `statements`
-    after: tuple[str, ...] = ()  # statements run after `move`
 
 
 _TABLES = (
@@ -208,7 +207,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "records compressed against their captures; a contentless search index",
         migration2.BEFORE,
         migration2.move,
-        migration2.AFTER,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -239,13 +237,12 @@ def upgrade(conn: sqlite3.Connection, where: str) -> int:
                         f"{where}: cannot upgrade to schema {migration.version}, nothing was"
                         f" changed: {error}"
                     ) from None
-            for statement in migration.after:
-                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {migration.version:d}")
     broken = conn.execute("PRAGMA foreign_key_check").fetchone()
     if broken is not None:  # db.py runs migrations with foreign keys off: check them here
         raise ArchiveError(
-            f"{where}: upgrading the archive would leave {broken[0]} row {broken[1]} pointing"
-            f" at a missing {broken[2]} row; nothing was changed"
+            f"{where}: cannot upgrade, nothing was changed: after the upgrade {broken[0]} row"
+            f" {broken[1]} would point at a missing {broken[2]} row"
+            " (check it with `PRAGMA foreign_key_check`)"
         )
     return SCHEMA_VERSION

@@ -18,7 +18,7 @@ from worker.archive.models import DocumentInfo, StoredVersion, VersionInfo
 from worker.archive.search import search
 from worker.archive.status import status_summary
 from worker.archive.urls import canonical_url
-from worker.archive.versions import read_record
+from worker.archive.versions import PackedRecord, read_record
 from worker.errors import DocumentNotFound, VersionNotFound
 from worker.record import Record
 
@@ -124,7 +124,7 @@ def _stored(archive: Archive, document_id: int, row: Any) -> StoredVersion:
         identity=row[3],
         parser_version=row[4],
         capture_id=row[5],
-        record=read_record(archive, row[7], row[5], row[6]),
+        record=read_record(archive, PackedRecord(row[7], row[5], row[3], row[6])),
     )
 
 

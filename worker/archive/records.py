@@ -5,7 +5,7 @@ A record is made from its capture: nearly all of its text is in the capture's ra
 raw bytes as a raw-content dictionary, which leaves little more than the JSON's own shape: a
 record costs ~0.04 of its page's HTML instead of ~0.39 as plain JSON (~0.15 as plain zstd).
 Reading a record therefore reads its capture first (`versions.read_record`, well under a
-millisecond).
+millisecond), and checks it against the version's identity hash.
 A version without a capture (none are written today) is plain zstd.
 
 The dictionary is the capture's raw bytes exactly as stored, never anything derived from them
@@ -18,7 +18,6 @@ import json
 
 import zstandard
 
-from worker.errors import ArchiveError
 from worker.record import Record
 
 LEVEL = 3  # ~0.1 ms a record; level 19 saves 15% of a small number for 25x the time
@@ -34,20 +33,26 @@ def pack(record: Record, capture_body: bytes | None) -> bytes:
     return _compressor(capture_body).compress(to_json(record))
 
 
-def unpack(blob: bytes, capture_body: bytes | None, where: str) -> Record:
-    """The record stored as `blob`, given the raw bytes of its capture; `where` names the
-    version in an error."""
+class UnreadableRecord(Exception):
+    """Stored bytes that do not decompress, with the dictionary given, to a record."""
+
+
+def unpack(blob: bytes, capture_body: bytes | None) -> Record:
+    """The record stored as `blob`, given the raw bytes of its capture."""
     try:
         data = _decompressor(capture_body).decompress(blob)
         return Record.from_dict(json.loads(data))
     except (zstandard.ZstdError, ValueError, KeyError, TypeError) as error:
-        raise ArchiveError(f"{where}: its stored record cannot be read: {error}") from None
+        raise UnreadableRecord(str(error)) from None
 
 
 def _compressor(capture_body: bytes | None) -> zstandard.ZstdCompressor:
+    # A checksum (4 bytes) makes damage to a stored record an error, never a different record.
     if capture_body is None:
-        return zstandard.ZstdCompressor(level=LEVEL)
-    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_dictionary(capture_body))
+        return zstandard.ZstdCompressor(level=LEVEL, write_checksum=True)
+    return zstandard.ZstdCompressor(
+        level=LEVEL, dict_data=_dictionary(capture_body), write_checksum=True
+    )
 
 
 def _decompressor(capture_body: bytes | None) -> zstandard.ZstdDecompressor:

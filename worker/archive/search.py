@@ -20,8 +20,8 @@ from worker.archive import snippets
 from worker.archive.db import Archive
 from worker.archive.models import SearchHit
 from worker.archive.passages import Passage, passages
-from worker.archive.versions import read_record
-from worker.errors import SearchQueryError
+from worker.archive.versions import PackedRecord, read_record
+from worker.errors import ArchiveError, SearchQueryError
 
 # What SQLite says about a MATCH expression it cannot run (anything else is not the user's fault).
 _QUERY_ERRORS = ("fts5", "MATCH", "unterminated string")
@@ -32,7 +32,7 @@ _WORD = re.compile(r"[^\W_]+")
 # The index is contentless (passages.py): a hit's passage is read from its version's record.
 _SEARCH = """
 SELECT passages_fts.rowid - v.passages_from, d.canonical_url, d.title, d.published, v.number,
-    d.id, v.id, v.capture_id, v.record
+    d.id, v.id, v.capture_id, v.identity, v.record
 FROM passages_fts
 JOIN versions AS v ON v.id = (
     SELECT id FROM versions WHERE passages_from <= passages_fts.rowid
@@ -56,9 +56,11 @@ def fts_query(query: str) -> str:
 
 
 def _parse(query: str) -> tuple[str, list[snippets.Term]]:
-    """The MATCH expression for `query`, and the terms a snippet marks (all but NOT's)."""
+    """The MATCH expression for `query`, and the terms a snippet marks (all but those under a
+    NOT), each once."""
     terms: list[str] = []
     marks: list[snippets.Term] = []
+    negated: list[bool] = [False]  # per open parenthesis: whether NOT applies to it
     # FTS5 reads its query as a C string: a NUL would cut a quoted word in half.
     for match in _TOKEN.finditer(query.replace("\x00", " ")):
         phrase, paren, word, stray = match.groups()
@@ -70,9 +72,14 @@ def _parse(query: str) -> tuple[str, list[snippets.Term]]:
             continue
         if terms and _ends_operand(terms[-1]) and _starts_operand(term):
             terms.append("AND")
-        if term.startswith('"') and (not terms or terms[-1] != "NOT"):
+        after_not = bool(terms) and terms[-1] == "NOT"
+        if term == "(":
+            negated.append(negated[-1] or after_not)
+        elif term == ")" and len(negated) > 1:
+            negated.pop()
+        elif term.startswith('"') and not (after_not or negated[-1]):
             mark = snippets.term(text.rstrip("*"), prefix=text.endswith("*"))
-            if mark is not None:
+            if mark is not None and mark not in marks:
                 marks.append(mark)
         terms.append(term)
     if not any(_starts_operand(t) and t != "(" for t in terms):
@@ -136,8 +143,7 @@ def search(
     hits = []
     for row in rows:
         seq, url, title, published, number, document_id = row[:6]
-        version_id, capture_id, blob = row[6:]
-        passage, opens_section = read.get(version_id, capture_id, blob, seq)
+        passage, opens_section = read.get(PackedRecord(*row[6:]), seq)
         # The snippet may come from the heading only where the index holds it.
         texts = [passage.text, passage.heading or ""] if opens_section else [passage.text]
         hits.append(
@@ -172,18 +178,20 @@ class _Passages:
         self.archive = archive
         self._read: dict[int, list[tuple[Passage, bool]]] = {}
 
-    def get(
-        self, version_id: int, capture_id: int | None, blob: bytes, seq: int
-    ) -> tuple[Passage, bool]:
-        read = self._read.get(version_id)
+    def get(self, packed: PackedRecord, seq: int) -> tuple[Passage, bool]:
+        read = self._read.get(packed.version_id)
         if read is None:
-            record = read_record(self.archive, version_id, capture_id, blob)
-            cut = list(passages(record))
+            cut = list(passages(read_record(self.archive, packed)))
             read = [
                 (p, k == 0 or cut[k - 1].section_index != p.section_index)
                 for k, p in enumerate(cut)
             ]
-            self._read[version_id] = read
+            self._read[packed.version_id] = read
+        if not 0 <= seq < len(read):
+            raise ArchiveError(
+                f"version {packed.version_id}: the search index has a passage {seq} its record"
+                f" lacks ({len(read)} passages)"
+            )
         return read[seq]
 
 

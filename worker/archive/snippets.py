@@ -2,8 +2,8 @@
 
 The search index is contentless (`passages.py`), so FTS5's own `snippet()` has no text to cut;
 the snippet is cut here from the passage's text, read from its record. Words are compared as
-the index compares them (`unicode61 remove_diacritics 2`): letters and digits, case folded,
-accents dropped. A query word marks every place it occurs; a phrase marks its words where they
+the index compares them (`unicode61 remove_diacritics 2`): letters and digits, lower case,
+accents dropped from Latin letters. A query word marks every place it occurs; a phrase marks its words where they
 occur in order; a prefix (`word*`) marks the words it starts. As FTS5's `snippet()` does, the
 snippet comes from the column (text or heading) holding the most of the query's terms, and is
 the stretch of `words` words there holding the most terms, the rarest, then the query's first.
@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 START = "["
 END = "]"
@@ -33,9 +34,17 @@ class Term:
 
 
 def fold(word: str) -> str:
-    """A word as the index compares it: case folded, accents dropped."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """A word as the index compares it: lower case, and Latin letters without their accents
+    (`unicode61 remove_diacritics 2` leaves other scripts' letters whole: й is not и)."""
+    return "".join(_fold_letter(ch) for ch in word.lower())
+
+
+@lru_cache(maxsize=4096)
+def _fold_letter(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFD", ch)
+    if len(decomposed) > 1 and unicodedata.name(decomposed[0], "").startswith("LATIN"):
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return ch
 
 
 def term(text: str, prefix: bool = False) -> Term | None:
@@ -54,7 +63,7 @@ def snippet(texts: Sequence[str], terms: Sequence[Term], words: int = WORDS) -> 
             best = marked
     if best is None:
         return ""
-    starts = [_start(best, hit, words) for hit in sorted(best.marked)] or [0]
+    starts = list(dict.fromkeys(_start(best, hit, words) for hit in sorted(best.marked))) or [0]
     start = max(starts, key=lambda at: best.window_score(at, words))
     return _window(best.text, best.found, set(best.marked), start, words)
 
@@ -66,6 +75,7 @@ class _Marked:
     text: str
     found: list[re.Match[str]]
     marked: dict[int, set[int]]  # word index: the terms (their indexes) that mark it
+    counts: Counter[int]  # term index: how many words it marks in the whole text
 
     @classmethod
     def of(cls, text: str, terms: Sequence[Term]) -> _Marked:
@@ -75,7 +85,8 @@ class _Marked:
         for number, t in enumerate(terms):
             for index in _marks(folded, t):
                 marked.setdefault(index, set()).add(number)
-        return cls(text, found, marked)
+        counts = Counter(t for held in marked.values() for t in held)
+        return cls(text, found, marked, counts)
 
     @property
     def score(self) -> tuple[int, int]:
@@ -86,11 +97,10 @@ class _Marked:
         """How many terms the window of `words` words from `start` holds; how telling they are
         (a term weighs 1 / its marks in the whole text: the rarest is the most telling);
         whether it holds the query's earlier terms; how many words it marks."""
-        inside = [terms for index, terms in self.marked.items() if start <= index < start + words]
+        inside = [self.marked[k] for k in range(start, start + words) if k in self.marked]
         held = set().union(*inside)
-        counts = Counter(t for terms in self.marked.values() for t in terms)
-        first = -min(held, default=len(counts))
-        return len(held), sum(1 / counts[t] for t in held), first, len(inside)
+        first = -min(held, default=len(self.counts))
+        return len(held), sum(1 / self.counts[t] for t in held), first, len(inside)
 
 
 _LOOK_BACK = 12  # words before a hit where its sentence may start (of a 16-word window)

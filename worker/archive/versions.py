@@ -10,12 +10,17 @@ function here runs inside the caller's write transaction.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import zstandard
 
 from worker.archive import captures, passages, records
 from worker.archive.db import Archive
 from worker.archive.models import VersionCause
+from worker.errors import ArchiveError
 from worker.record import Record
 
 
@@ -79,6 +84,7 @@ def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new:
     """Write `record` as the document's next version, and its passages; returns its number."""
     latest = latest_version(conn, document_id)
     number = 1 if latest is None else latest.number + 1
+    _check_capture_body(conn, new.capture_id, new.capture_body)
     passages_from = passages.next_rowid(conn)
     conn.execute(
         "INSERT INTO versions (document_id, number, seen_at, cause, identity, parser_version,"
@@ -103,7 +109,54 @@ def add_version(conn: sqlite3.Connection, document_id: int, record: Record, new:
     return number
 
 
-def read_record(archive: Archive, version_id: int, capture_id: int | None, blob: bytes) -> Record:
-    """The record of version `version_id` (row id), stored as `blob` against `capture_id`."""
-    body = None if capture_id is None else captures.load(archive, capture_id).body
-    return records.unpack(blob, body, f"version {version_id}")
+@dataclass(frozen=True)
+class PackedRecord:
+    """A version's record as stored: what reading it back needs."""
+
+    version_id: int  # the row id
+    capture_id: int | None
+    identity: str
+    blob: bytes
+
+
+def read_record(archive: Archive, packed: PackedRecord) -> Record:
+    """The record of a version, read with its capture and checked against its identity hash:
+    a record that cannot be read back exactly is an `ArchiveError` naming the version."""
+    where = _version_name(archive.conn, packed.version_id)
+    body = None
+    if packed.capture_id is not None:
+        try:
+            body = captures.load(archive, packed.capture_id).body
+        except (zstandard.ZstdError, ArchiveError) as error:
+            raise ArchiveError(
+                f"{where()}: its capture {packed.capture_id} cannot be read: {error}"
+            ) from None
+    try:
+        record = records.unpack(packed.blob, body)
+    except records.UnreadableRecord as error:
+        raise ArchiveError(f"{where()}: its stored record cannot be read: {error}") from None
+    if record.identity() != packed.identity:
+        raise ArchiveError(f"{where()}: its stored record does not match its identity hash")
+    return record
+
+
+def _version_name(conn: sqlite3.Connection, version_id: int) -> Callable[[], str]:
+    """How an error names a version (looked up only when one is raised): as users know it."""
+
+    def name() -> str:
+        row = conn.execute(
+            "SELECT document_id, number FROM versions WHERE id = ?", (version_id,)
+        ).fetchone()
+        if row is None:
+            return f"version row {version_id}"
+        return f"document {row[0]} version {row[1]} (versions row {version_id})"
+
+    return name
+
+
+def _check_capture_body(conn: sqlite3.Connection, capture_id: int, body: bytes) -> None:
+    """The record is compressed against `body`: it must be the capture's stored bytes, or the
+    record could never be read back."""
+    row = conn.execute("SELECT sha256 FROM captures WHERE id = ?", (capture_id,)).fetchone()
+    if row is None or row[0] != hashlib.sha256(body).hexdigest():
+        raise ArchiveError(f"capture {capture_id}: the bytes given are not the capture's own")
