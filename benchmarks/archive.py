@@ -294,13 +294,13 @@ def main() -> None:
     print()
     print(f"storage (the 1-thread archive after its first pass, {storage.versions} versions):")
     print(
-        f"  archive file + WAL after checkpoint {storage.file_bytes / 2**20:8.2f} MiB, "
+        f"  archive file + WAL after checkpoint         {storage.file_bytes / 2**20:8.2f} MiB, "
         f"{storage.file_bytes / max(storage.versions, 1) / 1024:.1f} KiB per version"
     )
-    print(f"  raw HTML served (reference)         {raw_bytes / 2**20:8.2f} MiB")
+    print(f"  raw HTML served (reference)                 {raw_bytes / 2**20:8.2f} MiB")
     if storage.groups:
         for group, size in sorted(storage.groups.items(), key=lambda kv: -kv[1]):
-            print(f"    {group:34} {size / 2**20:7.2f} MiB  {size / raw_bytes:5.3f} of raw HTML")
+            print(f"    {group:42} {size / 2**20:7.2f} MiB  {size / raw_bytes:5.3f} of raw HTML")
     if storage.capture_raw_bytes:
         print(
             f"    (capture blobs alone: {storage.capture_blob_bytes / 2**20:.2f} MiB, zstd "

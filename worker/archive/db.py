@@ -49,6 +49,11 @@ class Archive:
                 archive._upgrade()
         except sqlite3.DatabaseError as error:
             conn.close()
+            if "locked" in str(error):  # past the busy timeout: a long upgrade, say
+                raise ArchiveError(
+                    f"{path}: another process has held the archive for over"
+                    f" {BUSY_TIMEOUT:.0f} s (upgrading it?); try again when it is done"
+                ) from None
             raise ArchiveError(f"{path}: not a usable archive: {error}") from None
         except ArchiveError:
             conn.close()

@@ -35,6 +35,9 @@ class Passage:
 
 
 def passages(record: Record) -> Iterator[Passage]:
+    """The record's passages in record order. This order is part of the stored format: a
+    version's index rows are numbered by it, so changing it needs a migration that rebuilds
+    `passages_fts`."""
     seq = 0
     for index, section in enumerate(record.sections):
         if section.part == "statements":
