@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from worker.archive.snippets import Term, fold, snippet, term
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from worker.archive.snippets import _WORD, Term, fold, snippet, term
 
 LONG = (
     "For the first time, the meeting will be held in an expanded format with the participation "
@@ -69,3 +74,24 @@ def test_a_long_passage_with_many_marks_gives_one_window() -> None:
     text = " ".join(["the word and the other word"] * 3000)
     cut = snippet([text], terms("word", "other", "the"))
     assert cut.count("[") <= 16 and cut.endswith("…")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12), max_size=60
+    ),
+    st.data(),
+)
+def test_any_text_gives_a_snippet_marking_a_word_it_holds(
+    words: list[str], data: st.DataObject
+) -> None:
+    text = " ".join(words)
+    found = [m.group() for m in _WORD.finditer(text)]
+    if not found:
+        assert snippet([text], terms("absent")) == text
+        return
+    word = data.draw(st.sampled_from(found))
+    cut = snippet([text, ""], terms(word))
+    marked = re.findall(r"\[([^\[\]]*)\]", cut)
+    assert marked and all(fold(m) == fold(word) for m in marked)
