@@ -53,7 +53,6 @@ from worker.archive.records import to_json
 from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
 from worker.pipeline import archive_url, open_context
 from worker.profiles import Profiles, load_profiles
-from worker.record import Record
 
 TARGET_ARCHIVE = 100.0  # pages/s, first pass
 TARGET_RECHECK = 500.0  # pages/s, 304 pass
@@ -203,8 +202,8 @@ def _record_sizes(db: Path) -> tuple[int, int]:
     """The latest records' text and plain JSON, in UTF-8 bytes, read back through the archive."""
     text = record_json = 0
     with Archive.open(db) as archive:
-        for row in export_records(archive, None):
-            record = Record.from_dict(row["record"])
+        for version in export_records(archive, None):
+            record = version.record
             record_json += len(to_json(record))
             text += sum(len(p.text.encode()) for p in passages(record))
     return text, record_json

@@ -28,6 +28,7 @@ from worker.archive import (
 )
 from worker.archive.changes import summarise
 from worker.archive.migrations import SCHEMA_VERSION
+from worker.archive.models import PASSAGE_COLUMNS
 from worker.archive.search import fts_query
 from worker.diff import diff_records, render_diff_text
 from worker.errors import DocumentNotFound, SearchQueryError, VersionNotFound
@@ -285,40 +286,39 @@ def test_export_records_streams_latest_versions(archive: Archive) -> None:
     exported = export_records(archive, None)
     assert isinstance(exported, types.GeneratorType)
     records = list(exported)
-    assert [(r["document_id"], r["version"]) for r in records] == [
-        (1, 2),
-        (2, 1),
-        (3, 1),
-        (4, 1),
-        (5, 1),
-    ]
-    assert records[0]["seen_at"] == "2024-06-02T00:00:00+00:00" and records[0]["cause"] == "fetch"
-    assert set(records[1]) == {"document_id", "version", "seen_at", "cause", "record"}
-    assert Record.from_dict(records[1]["record"]) == fixture("midru-2024-05-29")
-    assert [r["document_id"] for r in export_records(archive, "2024-06-02")] == [1, 4, 5]
+    assert [(r.document_id, r.version) for r in records] == [(1, 2), (2, 1), (3, 1), (4, 1), (5, 1)]
+    assert records[0].seen_at == "2024-06-02T00:00:00+00:00" and records[0].cause == "fetch"
+    line = records[1].to_dict()
+    assert set(line) == {"document_id", "version", "seen_at", "cause", "record"}
+    assert Record.from_dict(line["record"]) == fixture("midru-2024-05-29")  # type: ignore[arg-type]
+    assert [r.document_id for r in export_records(archive, "2024-06-02")] == [1, 4, 5]
     later = export_records(archive, "2024-06-02T12:00:00+00:00")
-    assert [r["document_id"] for r in later] == [4, 5]
+    assert [r.document_id for r in later] == [4, 5]
 
 
 def test_export_passages(archive: Archive) -> None:
     rows = list(export_passages(archive, "2024-06-03"))
-    assert {r["document_id"] for r in rows} == {4, 5}
-    first = rows[0]
-    assert list(first) == [
-        "document_id",
-        "url",
-        "title",
-        "published",
-        "version",
-        "seen_at",
-        "section_index",
-        "seq",
-        "part",
-        "heading",
-        "role",
-        "speaker",
-        "text",
-    ]
+    assert {r.document_id for r in rows} == {4, 5}
+    first = rows[0].to_dict()
+    assert (
+        list(first)
+        == list(PASSAGE_COLUMNS)
+        == [
+            "document_id",
+            "url",
+            "title",
+            "published",
+            "version",
+            "seen_at",
+            "section_index",
+            "seq",
+            "part",
+            "heading",
+            "role",
+            "speaker",
+            "text",
+        ]
+    )
     assert (first["url"], first["seq"], first["role"]) == (MIRROR, 0, "statement")
 
 

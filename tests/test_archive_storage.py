@@ -76,7 +76,7 @@ def test_every_fixture_record_reads_back_exactly(archive: Archive, path: Path) -
     assert stored.identity == record.identity()
     assert get_version(archive, document_id_2).record == empty_sections(record)
     (exported, _) = export_records(archive, None)
-    assert exported["record"] == data
+    assert exported.to_dict()["record"] == data
 
 
 def test_a_version_keeps_its_record_compressed_against_its_capture(archive: Archive) -> None:

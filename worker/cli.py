@@ -416,21 +416,20 @@ def diff(
 def export(options: Options, fmt: str, since_date: datetime | None, out: Path | None) -> None:
     """Export the latest version of every document, streamed."""
     from worker.archive.export import export_passages, export_records
+    from worker.archive.models import PASSAGE_COLUMNS
 
     since = since_date.isoformat() if since_date else None
     with _context(options, reading=True) as ctx:
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             if fmt == "jsonl":
-                for item in export_records(ctx.archive, since):
-                    stream.write(json.dumps(item, ensure_ascii=False) + "\n")
+                for version in export_records(ctx.archive, since):
+                    stream.write(json.dumps(version.to_dict(), ensure_ascii=False) + "\n")
             else:
-                writer: csv.DictWriter[str] | None = None
-                for row in export_passages(ctx.archive, since):
-                    if writer is None:
-                        writer = csv.DictWriter(stream, fieldnames=list(row))
-                        writer.writeheader()
-                    writer.writerow(row)
+                writer = csv.DictWriter(stream, fieldnames=PASSAGE_COLUMNS)
+                writer.writeheader()  # also for an empty archive: the columns are the format
+                for passage in export_passages(ctx.archive, since):
+                    writer.writerow(passage.to_dict())
         finally:
             if out:
                 stream.close()

@@ -259,3 +259,52 @@ class ArchiveStatus:
     gone: int
     recent_errors: tuple[RecentError, ...]
     sources: tuple[SourceStatus, ...]
+
+
+@dataclass(frozen=True)
+class ExportedVersion:
+    """A document's latest version as `briefings export` writes it: one JSON line."""
+
+    document_id: int
+    url: str  # the document's canonical URL
+    version: int
+    seen_at: str
+    cause: str
+    record: Record
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable shape of a line of `briefings export`: the record stays exactly the
+        `RECORD.md` contract, beside the version's facts."""
+        return {
+            "document_id": self.document_id,
+            "version": self.version,
+            "seen_at": self.seen_at,
+            "cause": self.cause,
+            "record": self.record.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ExportedPassage:
+    """A paragraph or turn of a latest version as `briefings export --format csv` writes it:
+    one row, its fields the CSV's columns in this order."""
+
+    document_id: int
+    url: str
+    title: str | None
+    published: str | None
+    version: int
+    seen_at: str
+    section_index: int
+    seq: int
+    part: str
+    heading: str | None
+    role: str
+    speaker: str | None
+    text: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in PASSAGE_COLUMNS}
+
+
+PASSAGE_COLUMNS = tuple(ExportedPassage.__dataclass_fields__)
