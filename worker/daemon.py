@@ -56,7 +56,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from worker.archive import store
+from worker.archive import (
+    mark_failure_reported,
+    record_source_failure,
+    record_source_success,
+    source_state,
+)
 from worker.config import Schedule, Source, WorkerConfig
 from worker.errors import BriefingsError
 from worker.fetch import Fetcher, make_client
@@ -143,7 +148,7 @@ class Jobs:
         with self._job() as ctx:
             if ctx is None:
                 return True
-            state = store.source_state(ctx.archive, name)
+            state = source_state(ctx.archive, name)
             if honour_backoff and state.backed_off(datetime.now(UTC)):
                 log.debug("%s: backed off until %s", name, state.backed_off_until)
                 return True
@@ -241,20 +246,20 @@ def _failure(report: RunReport) -> str | None:
 
 def _settle(ctx: Context, source: Source, error: str | None) -> None:
     """Record the run in the source's state; report a failure streak once, and its end once."""
-    before = store.source_state(ctx.archive, source.name)
+    before = source_state(ctx.archive, source.name)
     if error is None:
-        store.record_source_success(ctx.archive, source.name)
+        record_source_success(ctx.archive, source.name)
         if before.reported_failure:
             log.info("%s: working again after %d failed runs", source.name,
                      before.failure_streak, extra={"source": source.name})  # fmt: skip
         return
     # Half a period per failure, doubling: the next run still comes, later ones are skipped.
     base = period(source.schedule) / 2
-    state = store.record_source_failure(ctx.archive, source.name, error, backoff_base=base)
+    state = record_source_failure(ctx.archive, source.name, error, backoff_base=base)
     if not before.reported_failure:
         log.warning("%s: run failed: %s; backing off until %s", source.name, error,
                     state.backed_off_until, extra={"source": source.name})  # fmt: skip
-        store.mark_failure_reported(ctx.archive, source.name)
+        mark_failure_reported(ctx.archive, source.name)
 
 
 def _log_run(report: RunReport) -> None:

@@ -30,7 +30,22 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from worker.archive import clock, store
+from worker.archive import (
+    clock,
+    due_for_recheck,
+    finish_run,
+    get_backfill,
+    iter_reparse_candidates,
+    known_urls,
+    save_backfill,
+    start_run,
+    store_failure,
+    store_gone,
+    store_not_modified,
+    store_page,
+    store_reparse,
+    validators_for,
+)
 from worker.archive.db import Archive
 from worker.archive.models import ReparseCandidate, RunCounts, RunKind
 from worker.archive.queries import resolve_document
@@ -157,7 +172,7 @@ def archive_url(
     site = site or (source.site if source else None)
     profile = ctx.profiles.choose(url, site)
     name = source.name if source else None
-    validators = None if force else store.validators_for(ctx.archive, url)
+    validators = None if force else validators_for(ctx.archive, url)
     started = time.monotonic()
     try:
         page = ctx.fetcher.fetch(
@@ -168,7 +183,7 @@ def archive_url(
         )
     except HTTPStatusError as error:
         if error.status in GONE_STATUSES:
-            store.store_gone(
+            store_gone(
                 ctx.archive,
                 url,
                 error.status,
@@ -181,7 +196,7 @@ def archive_url(
     except FetchError as error:
         return _failed(ctx, url, name, error.outcome, str(error), None, started)
     if page.status == 304:
-        store.store_not_modified(
+        store_not_modified(
             ctx.archive, url, source=name, duration=_since(started), policy=ctx.config.recheck
         )
         return _logged(FetchOutcome(url, "not-modified"))
@@ -189,9 +204,7 @@ def archive_url(
         # The address redirects: the page lives on at its new address, and the old one (a known
         # document, or an address waiting for a retry) is marked moved away (gone), so its
         # checks follow the schedule instead of coming due every run.
-        store.store_gone(
-            ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck
-        )
+        store_gone(ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck)
     return _store_page(
         ctx,
         url,
@@ -212,7 +225,7 @@ def _store_page(
     if looks_truncated(page, record):
         detail = f"{url}: the page stops part-way; kept for a later try, not made a version"
         return _failed(ctx, url, name, "truncated", detail, page, started)
-    result = store.store_page(
+    result = store_page(
         ctx.archive,
         page,
         record,
@@ -233,7 +246,7 @@ def _failed(
     page: Page | None,
     started: float,
 ) -> FetchOutcome:
-    store.store_failure(
+    store_failure(
         ctx.archive,
         url,
         source=source,
@@ -390,7 +403,7 @@ def _archive_unknown(
     counts: Callable[[FetchOutcome], None],
 ) -> bool:
     """Archive the links the archive does not know yet; False when `stop` cut the work short."""
-    known = store.known_urls(ctx.archive, links)
+    known = known_urls(ctx.archive, links)
     for url in links:
         if stop.is_set():
             return False
@@ -403,9 +416,7 @@ def recheck_due(ctx: Context, *, stop: threading.Event) -> RunReport:
     """Fetch again the known documents whose next check is due (conditional GETs)."""
 
     def work(counts: Callable[[FetchOutcome], None]) -> None:
-        for url in store.due_for_recheck(
-            ctx.archive, datetime.now(UTC), ctx.config.recheck.per_run
-        ):
+        for url in due_for_recheck(ctx.archive, datetime.now(UTC), ctx.config.recheck.per_run):
             if stop.is_set():
                 return
             counts(archive_url(ctx, url))
@@ -428,7 +439,7 @@ def backfill(
     interrupted (Ctrl-C, kill) carries on from there. `since` stops the walk once the listings go
     back past that date (and skips older items), or bounds the months of a monthly index.
     """
-    state = store.get_backfill(ctx.archive, source.name)
+    state = get_backfill(ctx.archive, source.name)
     resume = state.next_url if state and not state.done else None
     limit = pages or source.backfill_pages
     queue = _backfill_listings(source, resume, since)
@@ -446,7 +457,7 @@ def backfill(
                 queue.insert(0, found.next_url)
             walked += 1
             done_pages += 1
-            store.save_backfill(
+            save_backfill(
                 ctx.archive,
                 source.name,
                 next_url=queue[0] if queue else None,
@@ -493,7 +504,7 @@ def _run(
 ) -> RunReport:
     """Run `work`, tallying outcomes into a `runs` row; a failure of the run itself is recorded."""
     started = _now()
-    run_id = store.start_run(ctx.archive, name, kind, now=started)
+    run_id = start_run(ctx.archive, name, kind, now=started)
     tally = RunCounts()
     error: str | None = None
 
@@ -510,10 +521,10 @@ def _run(
     except BaseException as interrupted:
         # Ctrl-C, a disk or database error: the run row still gets its end and its counts, then
         # the exception goes on to the caller.
-        store.finish_run(ctx.archive, run_id, tally, error=type(interrupted).__name__, now=_now())
+        finish_run(ctx.archive, run_id, tally, error=type(interrupted).__name__, now=_now())
         raise
     finished = _now()
-    store.finish_run(ctx.archive, run_id, tally, error=error, now=finished)
+    finish_run(ctx.archive, run_id, tally, error=error, now=finished)
     return RunReport(
         name,
         kind,
@@ -564,7 +575,7 @@ def _reparse_site(ctx: Context, candidate: ReparseCandidate) -> str | None:
 def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
     """Re-derive records from stored captures with today's parser; a changed record is a version."""
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
-    for candidate in store.iter_reparse_candidates(ctx.archive, all_versions):
+    for candidate in iter_reparse_candidates(ctx.archive, all_versions):
         page = Page.from_bytes(
             candidate.body,
             url=candidate.url,
@@ -584,7 +595,7 @@ def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
             log.info("reparse: %s: the page stops part-way", candidate.url)
             counts["failed"] += 1
             continue
-        result = store.store_reparse(
+        result = store_reparse(
             ctx.archive, candidate, record, PARSER_VERSION, policy=ctx.config.recheck
         )
         counts[result.outcome] += 1

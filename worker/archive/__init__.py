@@ -24,6 +24,7 @@ models.py        the frozen dataclasses all of these hand out
 """
 
 from worker.archive.db import Archive
+from worker.archive.export import export_passages, export_records
 from worker.archive.models import (
     ArchiveStatus,
     BackfillState,
@@ -41,35 +42,31 @@ from worker.archive.models import (
     Validators,
     VersionInfo,
 )
-from worker.archive.queries import (
-    export_passages,
-    export_records,
-    get_version,
-    list_versions,
-    other_copies,
-    resolve_document,
-    search,
-    status_summary,
-)
-from worker.archive.store import (
+from worker.archive.queries import get_version, list_versions, other_copies, resolve_document
+from worker.archive.recheck import (
     due_for_recheck,
+    known_urls,
+    next_check_time,
+    schedule_next_check,
+)
+from worker.archive.reparse import iter_reparse_candidates, store_reparse
+from worker.archive.search import search
+from worker.archive.state import (
     finish_run,
     get_backfill,
-    iter_reparse_candidates,
-    known_urls,
     mark_failure_reported,
-    next_check_time,
     record_source_failure,
     record_source_success,
     save_backfill,
-    schedule_next_check,
     source_state,
     start_run,
+)
+from worker.archive.status import status_summary
+from worker.archive.store import (
     store_failure,
     store_gone,
     store_not_modified,
     store_page,
-    store_reparse,
     validators_for,
 )
 from worker.archive.urls import canonical_url

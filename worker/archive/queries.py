@@ -2,8 +2,7 @@
 
 DOC, as users type it, is a URL, a numeric document id or a ministry document number
 (`1012-29-05-2024`). Several mirrors may carry one number; the earliest stored answers, and
-`other_copies` lists the rest. Search, export and status live beside this module and are
-re-exported here, so every read is importable from one place.
+`other_copies` lists the rest. Search, export and status live beside this module.
 """
 
 from __future__ import annotations
@@ -13,25 +12,11 @@ from typing import Any
 
 from worker.archive.changes import summarise
 from worker.archive.db import Archive
-from worker.archive.export import export_passages, export_records
 from worker.archive.models import DocumentInfo, StoredVersion, VersionInfo
-from worker.archive.search import search
-from worker.archive.status import status_summary
 from worker.archive.urls import canonical_url
 from worker.archive.versions import PackedRecord, read_record
 from worker.errors import DocumentNotFound, VersionNotFound
 from worker.record import Record
-
-__all__ = [
-    "export_passages",
-    "export_records",
-    "get_version",
-    "list_versions",
-    "other_copies",
-    "resolve_document",
-    "search",
-    "status_summary",
-]
 
 _DOCUMENT = """
 SELECT d.id, d.canonical_url, d.site, d.document_number, d.title, d.published, d.first_seen,

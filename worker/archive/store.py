@@ -14,8 +14,7 @@ The caller hands over values (a `Page`, a `Record`, a URL and a reason), never S
   address with no document is kept to be retried on the recheck schedule.
 
 Every call logs one `fetches` row and reschedules the document's (or the failing address's)
-next check. The reparse, recheck and run/source/backfill bookkeeping live beside this module
-and are re-exported here, so the whole store stage is importable from one place.
+next check. The reparse, recheck and run/source/backfill bookkeeping live beside this module.
 """
 
 from __future__ import annotations
@@ -27,26 +26,7 @@ from worker.archive import captures, clock
 from worker.archive.db import Archive
 from worker.archive.fetchlog import FetchEntry, error_outcome, log
 from worker.archive.models import StoreOutcome, StoreResult, Validators, VersionCause
-from worker.archive.recheck import (
-    due_for_recheck,
-    known_urls,
-    next_check_time,
-    reschedule,
-    reschedule_retry,
-    retry_failed,
-    schedule_next_check,
-)
-from worker.archive.reparse import iter_reparse_candidates, store_reparse
-from worker.archive.state import (
-    finish_run,
-    get_backfill,
-    mark_failure_reported,
-    record_source_failure,
-    record_source_success,
-    save_backfill,
-    source_state,
-    start_run,
-)
+from worker.archive.recheck import reschedule, reschedule_retry, retry_failed
 from worker.archive.urls import canonical_url
 from worker.archive.versions import NewVersion, add_version, create_document, find_document
 from worker.archive.versions import latest_version as latest_version_of
@@ -54,30 +34,6 @@ from worker.config import RecheckPolicy
 from worker.errors import ArchiveError
 from worker.page import Page
 from worker.record import Record
-
-__all__ = [
-    "StoreResult",
-    "Validators",
-    "due_for_recheck",
-    "finish_run",
-    "get_backfill",
-    "iter_reparse_candidates",
-    "known_urls",
-    "mark_failure_reported",
-    "next_check_time",
-    "record_source_failure",
-    "record_source_success",
-    "save_backfill",
-    "schedule_next_check",
-    "source_state",
-    "start_run",
-    "store_failure",
-    "store_gone",
-    "store_not_modified",
-    "store_page",
-    "store_reparse",
-    "validators_for",
-]
 
 
 def validators_for(archive: Archive, url: str) -> Validators | None:
