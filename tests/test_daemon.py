@@ -25,7 +25,7 @@ import pytest
 from httpserver import LocalServer, Reply
 
 from worker import daemon as daemon_module
-from worker.archive import Archive, get_version, resolve_document
+from worker.archive import Archive, RunCounts, get_version, resolve_document
 from worker.config import Schedule, WorkerConfig, load_config
 from worker.daemon import Jobs, _log_run, build_scheduler, period, run_daemon, source_trigger
 from worker.logs import setup_logging
@@ -225,7 +225,7 @@ def test_once_exits_1_when_the_recheck_fails(
     tmp_path: Path, site: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def failed_recheck(ctx: object, *, stop: object) -> RunReport:
-        return RunReport("recheck", "recheck", "t0", "t1", 2, 0, 0, 0, 0, 2)
+        return RunReport("recheck", "recheck", "t0", "t1", RunCounts(seen=2, failed=2))
 
     monkeypatch.setattr(daemon_module, "recheck_due", failed_recheck)
     assert run_daemon(config_for(tmp_path, site), db_path=tmp_path / "archive.db", once=True) == 1
@@ -323,7 +323,7 @@ def restore_logging() -> Iterator[None]:
 @pytest.mark.usefixtures("restore_logging")
 def test_run_line_in_json(capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging(logging.INFO, "json")
-    _log_run(RunReport("sample", "discover", "t0", "t1", 3, 1, 1, 1, 0, 0))
+    _log_run(RunReport("sample", "discover", "t0", "t1", RunCounts(3, 1, 1, 1, 0, 0)))
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["level"] == "info" and line["logger"] == "worker.daemon"
     assert line["source"] == "sample"

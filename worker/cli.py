@@ -557,8 +557,8 @@ def backfill(options: Options, source_name: str, pages: int | None, since: datet
             click.echo("interrupted: run the same command again to resume", err=True)
             sys.exit(1)
     click.echo(
-        f"{report.seen} seen, {report.new} new, {report.changed} changed, "
-        f"{report.unchanged} unchanged, {report.failed} failed"
+        f"{report.counts.seen} seen, {report.counts.new} new, {report.counts.changed} changed, "
+        f"{report.counts.unchanged} unchanged, {report.counts.failed} failed"
         + (f"; stopped: {report.error}" if report.error else "")
     )
     if report.error:

@@ -239,8 +239,9 @@ def _describe(error: BaseException) -> str:
 def _failure(report: RunReport) -> str | None:
     if report.error:
         return report.error
-    if report.seen and report.failed == report.seen:
-        return f"all {report.seen} pages failed"
+    counts = report.counts
+    if counts.seen and counts.failed == counts.seen:
+        return f"all {counts.seen} pages failed"
     return None
 
 
@@ -264,10 +265,11 @@ def _settle(ctx: Context, source: Source, error: str | None) -> None:
 
 def _log_run(report: RunReport) -> None:
     error = f"; error: {report.error}" if report.error else ""
+    c = report.counts
     log.info(
         "%s %s: seen %d, new %d, changed %d, unchanged %d, not modified %d, failed %d%s",
-        report.kind, report.source, report.seen, report.new, report.changed, report.unchanged,
-        report.not_modified, report.failed, error, extra={"source": report.source},
+        report.kind, report.source, c.seen, c.new, c.changed, c.unchanged, c.not_modified,
+        c.failed, error, extra={"source": report.source},
     )  # fmt: skip
 
 

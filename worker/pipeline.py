@@ -131,12 +131,7 @@ class RunReport:
     kind: str
     started_at: str
     finished_at: str
-    seen: int
-    new: int
-    changed: int
-    unchanged: int
-    not_modified: int
-    failed: int
+    counts: RunCounts
     error: str | None = None
 
 
@@ -525,19 +520,7 @@ def _run(
         raise
     finished = _now()
     finish_run(ctx.archive, run_id, tally, error=error, now=finished)
-    return RunReport(
-        name,
-        kind,
-        started,
-        finished,
-        tally.seen,
-        tally.new,
-        tally.changed,
-        tally.unchanged,
-        tally.not_modified,
-        tally.failed,
-        error,
-    )
+    return RunReport(name, kind, started, finished, tally, error)
 
 
 def _now() -> str:
