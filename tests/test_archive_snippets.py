@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worker.archive.snippets import _WORD, Term, fold, snippet, term
+from worker.archive.snippets import Term, fold, snippet, term, words
 
 LONG = (
     "For the first time, the meeting will be held in an expanded format with the participation "
@@ -88,10 +88,10 @@ def test_a_long_passage_with_many_marks_gives_one_window() -> None:
     st.data(),
 )
 def test_any_text_gives_a_snippet_marking_a_word_it_holds(
-    words: list[str], data: st.DataObject
+    pieces: list[str], data: st.DataObject
 ) -> None:
-    text = " ".join(words)
-    found = [m.group() for m in _WORD.finditer(text)]
+    text = " ".join(pieces)
+    found = words(text)
     if not found:
         assert snippet([text], terms("absent")) == text
         return

@@ -32,6 +32,7 @@ class Passage:
     role: str
     speaker: str | None
     text: str
+    opens_section: bool  # the first of its section's passages: the heading is indexed with it
 
 
 def passages(record: Record) -> Iterator[Passage]:
@@ -44,8 +45,8 @@ def passages(record: Record) -> Iterator[Passage]:
             spoken = [("statement", record.speaker, text) for text in section.paragraphs]
         else:
             spoken = [(turn.role, turn.speaker, turn.text) for turn in section.turns]
-        for role, speaker, text in spoken:
-            yield Passage(seq, index, section.part, section.heading, role, speaker, text)
+        for k, (role, speaker, text) in enumerate(spoken):
+            yield Passage(seq, index, section.part, section.heading, role, speaker, text, k == 0)
             seq += 1
 
 
@@ -57,18 +58,11 @@ def next_rowid(conn: sqlite3.Connection) -> int:
 
 def insert(conn: sqlite3.Connection, passages_from: int, record: Record) -> int:
     """Index the record's passages under rowids from `passages_from` on; returns how many."""
-    cut = list(passages(record))
-    opens = {p.section_index: p.seq for p in reversed(cut)}  # each section's first passage
+    rows = [
+        (passages_from + p.seq, p.text, p.heading if p.opens_section else None, p.speaker)
+        for p in passages(record)
+    ]
     conn.executemany(
-        "INSERT INTO passages_fts (rowid, text, heading, speaker) VALUES (?, ?, ?, ?)",
-        [
-            (
-                passages_from + p.seq,
-                p.text,
-                p.heading if opens[p.section_index] == p.seq else None,
-                p.speaker,
-            )
-            for p in cut
-        ],
+        "INSERT INTO passages_fts (rowid, text, heading, speaker) VALUES (?, ?, ?, ?)", rows
     )
-    return len(cut)
+    return len(rows)

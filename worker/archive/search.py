@@ -27,7 +27,6 @@ from worker.errors import ArchiveError, SearchQueryError
 _QUERY_ERRORS = ("fts5", "MATCH", "unterminated string")
 _OPERATORS = ("AND", "OR", "NOT")
 _TOKEN = re.compile(r'"([^"]*)"|([()])|([^\s()"]+)|(")')
-_WORD = re.compile(r"[^\W_]+")
 
 # The index is contentless (passages.py): a hit's passage is read from its version's record.
 _SEARCH = """
@@ -143,9 +142,9 @@ def search(
     hits = []
     for row in rows:
         seq, url, title, published, number, document_id = row[:6]
-        passage, opens_section = read.get(PackedRecord(*row[6:]), seq)
+        passage = read.get(PackedRecord(*row[6:]), seq)
         # The snippet may come from the heading only where the index holds it.
-        texts = [passage.text, passage.heading or ""] if opens_section else [passage.text]
+        texts = [passage.text, passage.heading or ""] if passage.opens_section else [passage.text]
         hits.append(
             SearchHit(
                 url=url,
@@ -164,29 +163,23 @@ def search(
 def _speaker_match(speaker: str) -> str:
     """The MATCH expression for passages whose speaker has every word of `speaker` (or a word
     starting with it): "Zakharova", "maria zakh" and "TASS" all find their speakers."""
-    words = [match.group() for match in _WORD.finditer(speaker)]
+    words = snippets.words(speaker)
     if not words:
         raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
     return "{speaker} : (" + " ".join('"' + w + '" *' for w in words) + ")"
 
 
 class _Passages:
-    """Passages read from their versions' records, each record read once per search, and
-    whether each opens its section (its section's heading is indexed with it)."""
+    """Passages read from their versions' records, each record read once per search."""
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        self._read: dict[int, list[tuple[Passage, bool]]] = {}
+        self._read: dict[int, list[Passage]] = {}
 
-    def get(self, packed: PackedRecord, seq: int) -> tuple[Passage, bool]:
+    def get(self, packed: PackedRecord, seq: int) -> Passage:
         read = self._read.get(packed.version_id)
         if read is None:
-            cut = list(passages(read_record(self.archive, packed)))
-            read = [
-                (p, k == 0 or cut[k - 1].section_index != p.section_index)
-                for k, p in enumerate(cut)
-            ]
-            self._read[packed.version_id] = read
+            read = self._read[packed.version_id] = list(passages(read_record(self.archive, packed)))
         if not 0 <= seq < len(read):
             raise ArchiveError(
                 f"version {packed.version_id}: the search index has a passage {seq} its record"

@@ -47,10 +47,15 @@ def _fold_letter(ch: str) -> str:
     return ch
 
 
+def words(text: str) -> list[str]:
+    """The words of `text` as the index splits it: runs of letters and digits."""
+    return [match.group() for match in _WORD.finditer(text)]
+
+
 def term(text: str, prefix: bool = False) -> Term | None:
     """The term a quoted word or phrase of a query searches for, or None if it has no words."""
-    words = tuple(fold(match.group()) for match in _WORD.finditer(text))
-    return Term(words, prefix) if words else None
+    folded = tuple(fold(word) for word in words(text))
+    return Term(folded, prefix) if folded else None
 
 
 def snippet(texts: Sequence[str], terms: Sequence[Term], words: int = WORDS) -> str:
