@@ -352,3 +352,42 @@ def test_output_cut_short_by_its_reader_stops_quietly(tmp_path: Path) -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=30) == 1
     assert err == ""
+
+
+def test_a_listing_link_that_redirects_is_fetched_once_not_every_run(tmp_path: Path) -> None:
+    from httpserver import LocalServer, Reply
+
+    listing = "/en/press_service/spokesman/briefings/"
+    old, new = f"{listing}1900001/", f"{listing}1900001/?lang=en"
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    with LocalServer() as server:
+        server.route("/robots.txt", Reply(404))
+        server.route(
+            listing,
+            Reply(
+                200,
+                b'<html><body><ul class="announce announce_articles"><li class="announce__item">'
+                b'<span class="announce__date">29.05.2024</span>'
+                + f'<a class="announce__link" href="{old}">A briefing</a>'.encode()
+                + b"</li></ul></body></html>",
+                html,
+            ),
+        )
+        server.redirect(old, new, status=302)
+        server.route(new, Reply(200, PAGE_BYTES, html))
+        path = tmp_path / "worker.toml"
+        path.write_text(
+            f'archive = "{tmp_path / "archive.db"}"\n[politeness]\nmin_interval = "0"\n'
+            f'retries = 0\n[[sources]]\nname = "local"\nsite = "mid.ru"\n'
+            f'listing_urls = ["{server.url(listing)}"]\n'
+            "link_pattern = '/briefings/\\d{7}/$'\nallowed_hosts = [\"127.0.0.1\"]\n",
+            encoding="utf-8",
+        )
+        for _ in range(3):
+            result = CliRunner().invoke(main, ["--config", str(path), "run", "--once"])
+            assert result.exit_code == 0, result.output
+        assert server.paths().count(old) == 1
+        assert server.paths().count(listing) == 3
+    with sqlite3.connect(tmp_path / "archive.db") as conn:
+        documents = [row[0] for row in conn.execute("SELECT canonical_url FROM documents")]
+    assert documents == [server.url(new)]

@@ -198,7 +198,8 @@ def archive_url(
     if page.url is not None and canonical_url(page.url) != canonical_url(url):
         # The address redirects: the page lives on at its new address, and the old one (a known
         # document, or an address waiting for a retry) is marked moved away (gone), so its
-        # checks follow the schedule instead of coming due every run.
+        # checks follow the schedule instead of coming due every run. Logged as a 301 `gone`,
+        # which also makes discovery count the address as known (recheck.known_urls).
         store_gone(ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck)
     return _store_page(
         ctx,

@@ -101,8 +101,14 @@ def due_for_recheck(archive: Archive, now: datetime, limit: int) -> list[str]:
     return [str(url) for _, url in sorted(chosen, key=lambda row: str(row[0]))]
 
 
+# How the fetch log shows an address that redirected (pipeline.archive_url logs it so).
+_REDIRECTED = "status = 301 AND outcome = 'gone'"
+
+
 def known_urls(archive: Archive, urls: Iterable[str]) -> set[str]:
-    """Those of `urls` (as given) whose canonical form is already a document."""
+    """Those of `urls` (as given) the archive knows: their canonical form is a document, or an
+    address seen to redirect (the page it leads to is archived at its own address). A listing
+    link that redirects is so fetched once, not again on every run."""
     by_canonical: dict[str, list[str]] = {}
     for url in urls:
         by_canonical.setdefault(canonical_url(url), []).append(url)
@@ -112,7 +118,9 @@ def known_urls(archive: Archive, urls: Iterable[str]) -> set[str]:
         chunk = wanted[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
         rows = archive.conn.execute(
-            f"SELECT canonical_url FROM documents WHERE canonical_url IN ({marks})", chunk
+            f"SELECT canonical_url FROM documents WHERE canonical_url IN ({marks})"
+            f" UNION SELECT url FROM fetches WHERE url IN ({marks}) AND {_REDIRECTED}",
+            chunk + chunk,
         )
         for row in rows:
             known.update(by_canonical[row[0]])
