@@ -220,6 +220,19 @@ def test_robots_crawl_delay_raises_the_interval(
     assert fake.sleeps == [5.0, 5.0]
 
 
+def test_a_crawl_delay_over_the_maximum_leaves_the_host_alone(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    server.route("/robots.txt", Reply(200, b"User-agent: *\nCrawl-delay: 3600\n"))
+    server.route("/page", PAGE)
+    with pytest.raises(RobotsDisallowed) as caught:
+        fetcher(max_crawl_delay=600.0).fetch(server.url("/page"))
+    message = one_line_naming(caught.value, server.url("/page"))
+    assert "Crawl-delay of 3600 s, over politeness.max_crawl_delay (600 s)" in message
+    assert server.paths() == ["/robots.txt"] and fake.sleeps == []
+    assert fetcher(max_crawl_delay=3600.0).fetch(server.url("/page")).status == 200
+
+
 @pytest.mark.parametrize("status", [404, 410])
 def test_missing_robots_allows_all(server: LocalServer, fetcher: MakeFetcher, status: int) -> None:
     server.route("/robots.txt", Reply(status))

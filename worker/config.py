@@ -42,6 +42,7 @@ class Politeness:
     max_bytes: int = 20_000_000  # cap on the decoded body
     retries: int = 4  # attempts after the first, for transient failures
     max_retry_after: float = 600.0  # a longer Retry-After makes the fetch fail instead of sleep
+    max_crawl_delay: float = 600.0  # a longer robots.txt Crawl-delay: the host is not crawled
     respect_robots: bool = True
 
 
@@ -197,6 +198,7 @@ def _politeness(table: _Table) -> Politeness:
         max_bytes=table.count("max_bytes", d.max_bytes),
         retries=table.count("retries", d.retries, minimum=0),
         max_retry_after=table.duration("max_retry_after", d.max_retry_after),
+        max_crawl_delay=table.duration("max_crawl_delay", d.max_crawl_delay),
         respect_robots=table.get("respect_robots", bool, d.respect_robots),
     )
 

@@ -114,7 +114,18 @@ class Fetcher:
         user_agent = self._politeness.user_agent
         if not policy.allows(hop.url, user_agent):
             raise RobotsDisallowed(hop.origin, hop.detail("disallowed by robots.txt"))
-        self._pacer.set_crawl_delay(host, policy.crawl_delay(user_agent))
+        delay = policy.crawl_delay(user_agent)
+        if delay > self._politeness.max_crawl_delay:
+            # Waiting that long between pages would hold up every other job (they run one at a
+            # time); asking faster would be rude. So the host is left alone, visibly.
+            raise RobotsDisallowed(
+                hop.origin,
+                hop.detail(
+                    f"robots.txt asks a Crawl-delay of {delay:g} s, over"
+                    f" politeness.max_crawl_delay ({self._politeness.max_crawl_delay:g} s)"
+                ),
+            )
+        self._pacer.set_crawl_delay(host, delay)
 
     def _load_robots(self, hop: Hop, origin: str, allowed: frozenset[str] | None) -> RobotsPolicy:
         robots = Hop(origin=hop.origin, url=f"{origin}/robots.txt")
