@@ -149,3 +149,29 @@ def test_a_good_cron_schedule_loads(tmp_path: Path) -> None:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.toml: \(file\): no such file"):
         load_config(tmp_path / "nope.toml")
+
+
+GENERIC_PROFILE = Path(__file__).resolve().parents[1] / "config" / "sites" / "generic.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('name = "x"\ncolour = "red"\n', "colour"),
+        ("hosts = ['x.org']\n", "name"),
+        ('name = "x"\nhosts = "x.org"\ndrop = [1]\n', "drop"),
+        ('name = "x"\ntimezone = "Moscow"\n', "timezone"),
+        ('name = "x"\ndrop_patterns = ["(unclosed"]\n', "drop_patterns[0]"),
+        ('name = "x"\n[listing]\nitems = "li"\n', "listing.link"),
+        ('name = "x"\n[listing]\nlink = "a"\npages = 3\n', "listing.pages"),
+        ('name = "x"\n[listing]\nlink = 3\n', "listing.link"),
+        ('name = "x"\nhosts = [\n', "(syntax)"),
+    ],
+)
+def test_a_bad_site_profile_names_the_file_and_the_key(tmp_path: Path, text: str, key: str) -> None:
+    (tmp_path / "generic.toml").write_bytes(GENERIC_PROFILE.read_bytes())
+    (tmp_path / "x.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_profiles(tmp_path)
+    assert str(raised.value).startswith(str(tmp_path / "x.toml"))
+    assert f": {key}: " in str(raised.value), str(raised.value)

@@ -12,23 +12,19 @@ by the discover stage; `{base}` is filled here from `load_config(..., base_url=.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 
 from worker.errors import ConfigError
+from worker.tomlfile import Table, parse_duration, read_toml
 
 DEFAULT_CONFIG_PATH = Path("config/worker.toml")
 DEFAULT_ARCHIVE_PATH = Path("archive.db")
 DEFAULT_USER_AGENT = "briefings-worker/0.1 (+https://github.com/briefings-archive/briefings-worker)"
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 @dataclass(frozen=True)
@@ -95,99 +91,7 @@ class WorkerConfig:
         raise ConfigError(str(self.path), f"sources.{name}", f"no such source (known: {known})")
 
 
-def parse_duration(value: Any, where: str, key: str) -> float:
-    """`90`, `1.5`, `"30s"`, `"5m"`, `"1h"`, `"7d"` → seconds."""
-    if isinstance(value, bool):
-        raise ConfigError(where, key, f"expected a duration such as '1h', got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if not match:
-            raise ConfigError(
-                where, key, f"expected a duration such as '30s', '5m', '1h' or '7d', got {value!r}"
-            )
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds < 0:
-        raise ConfigError(where, key, "must not be negative")
-    return seconds
-
-
-class _Table:
-    """One TOML table being read: hands out typed values and refuses unknown keys."""
-
-    def __init__(self, data: Any, where: str, prefix: str) -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(where, prefix or "(top level)", "expected a table")
-        self.data: dict[str, Any] = data
-        self.where = where
-        self.prefix = prefix
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def check_known(self, known: set[str]) -> None:
-        for name in self.data:
-            if name not in known:
-                hint = ", ".join(sorted(known))
-                raise ConfigError(self.where, self.key(name), f"unknown key (known: {hint})")
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any) -> Any:
-        if name not in self.data:
-            return default
-        value = self.data[name]
-        if isinstance(value, bool) and kind is not bool and kind != (bool,):
-            raise ConfigError(
-                self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}"
-            )
-        if not isinstance(value, kind):
-            raise ConfigError(
-                self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}"
-            )
-        return value
-
-    def count(self, name: str, default: int, minimum: int = 1) -> int:
-        value = int(self.get(name, int, default))
-        if value < minimum:
-            raise ConfigError(self.where, self.key(name), f"must be at least {minimum}")
-        return value
-
-    def duration(self, name: str, default: float) -> float:
-        return (
-            parse_duration(self.data[name], self.where, self.key(name))
-            if name in self.data
-            else default
-        )
-
-    def strings(self, name: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        """A list of strings; without a default the key is required and must not be empty."""
-        if name not in self.data:
-            if default is None:
-                raise ConfigError(self.where, self.key(name), "missing")
-            return default
-        value = self.data[name]
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(self.where, self.key(name), "expected a list of non-empty strings")
-        if not value and default is None:
-            raise ConfigError(self.where, self.key(name), "must not be empty")
-        return tuple(value)
-
-    def required_str(self, name: str) -> str:
-        value = self.get(name, str, None)
-        if not value:
-            raise ConfigError(self.where, self.key(name), "missing")
-        return str(value)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {bool: "true or false", int: "a number", float: "a number", str: "a string"}
-    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
-
-
-def _politeness(table: _Table) -> Politeness:
+def _politeness(table: Table) -> Politeness:
     table.check_known(set(Politeness.__dataclass_fields__))
     d = Politeness()
     return Politeness(
@@ -203,7 +107,7 @@ def _politeness(table: _Table) -> Politeness:
     )
 
 
-def _recheck(table: _Table) -> RecheckPolicy:
+def _recheck(table: Table) -> RecheckPolicy:
     table.check_known({"after", "every", "per_run", "interval"})
     d = RecheckPolicy()
     after = d.after
@@ -222,14 +126,14 @@ def _recheck(table: _Table) -> RecheckPolicy:
     )
 
 
-def _positive_duration(table: _Table, name: str, default: float) -> float:
+def _positive_duration(table: Table, name: str, default: float) -> float:
     value = table.duration(name, default)
     if value <= 0:
         raise ConfigError(table.where, table.key(name), "must be greater than 0")
     return value
 
 
-def _schedule(table: _Table) -> Schedule:
+def _schedule(table: Table) -> Schedule:
     table.check_known({"interval", "cron", "jitter"})
     cron = table.get("cron", str, None)
     interval = _positive_duration(table, "interval", 0.0) if "interval" in table.data else None
@@ -263,7 +167,7 @@ def _schedule(table: _Table) -> Schedule:
     )
 
 
-def _source(table: _Table, known_sites: set[str] | None, base_url: str | None) -> Source:
+def _source(table: Table, known_sites: set[str] | None, base_url: str | None) -> Source:
     table.check_known(
         {
             "name",
@@ -309,7 +213,7 @@ def _source(table: _Table, known_sites: set[str] | None, base_url: str | None) -
         listing_urls=listing_urls,
         link_pattern=pattern,
         allowed_hosts=allowed_hosts,
-        schedule=_schedule(_Table(schedule_data, table.where, table.key("schedule"))),
+        schedule=_schedule(Table(schedule_data, table.where, table.key("schedule"))),
         pages_per_run=table.count("pages_per_run", 1),
         backfill_pages=table.count("backfill_pages", 50),
         backfill_start=backfill_start,
@@ -317,7 +221,7 @@ def _source(table: _Table, known_sites: set[str] | None, base_url: str | None) -
 
 
 def _listing_url(
-    table: _Table, key: str, value: str, allowed_hosts: tuple[str, ...], base_url: str | None
+    table: Table, key: str, value: str, allowed_hosts: tuple[str, ...], base_url: str | None
 ) -> str:
     """Fill `{base}` now; check that only `{year}` and `{month}` are left for the discover stage
     and that the URL lies within the source's hosts, since nothing outside them is fetched."""
@@ -347,23 +251,14 @@ def load_config(
     `known_sites` (profile names) lets a source's `site` be checked; `base_url` fills `{base}`.
     """
     where = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(where, "(file)", "no such file") from None
-    except OSError as error:
-        raise ConfigError(where, "(file)", error.strerror or str(error)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(where, "(file)", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(where, "(syntax)", str(error)) from None
-    top = _Table(raw, where, "")
+    raw = read_toml(path)
+    top = Table(raw, where, "")
     top.check_known({"archive", "sites_dir", "politeness", "recheck", "sources"})
     sources_raw = raw.get("sources", [])
     if not isinstance(sources_raw, list):
         raise ConfigError(where, "sources", "expected an array of tables ([[sources]])")
     sources = tuple(
-        _source(_Table(s, where, f"sources[{i}]"), known_sites, base_url)
+        _source(Table(s, where, f"sources[{i}]"), known_sites, base_url)
         for i, s in enumerate(sources_raw)
     )
     names = [s.name for s in sources]
@@ -375,7 +270,7 @@ def load_config(
         path=path,
         archive=Path(top.get("archive", str, str(DEFAULT_ARCHIVE_PATH))),
         sites_dir=Path(sites_dir) if sites_dir else None,
-        politeness=_politeness(_Table(raw.get("politeness", {}), where, "politeness")),
-        recheck=_recheck(_Table(raw.get("recheck", {}), where, "recheck")),
+        politeness=_politeness(Table(raw.get("politeness", {}), where, "politeness")),
+        recheck=_recheck(Table(raw.get("recheck", {}), where, "recheck")),
         sources=sources,
     )

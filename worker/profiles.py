@@ -9,13 +9,13 @@ profile for a page is chosen by the URL's host; a source's `site` or `--site` ov
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from worker.errors import ConfigError
+from worker.tomlfile import Table, read_toml
 
 GENERIC = "generic"
 
@@ -130,17 +130,8 @@ def load_profiles(sites_dir: Path | None = None) -> Profiles:
     sites_dir = sites_dir or default_sites_dir()
     raw: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path in sorted(sites_dir.glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigError(str(path), "(file)", error.strerror or str(error)) from None
-        except UnicodeDecodeError:
-            raise ConfigError(str(path), "(file)", "not UTF-8 text") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(str(path), "(syntax)", str(error)) from None
-        name = data.get("name")
-        if not isinstance(name, str) or not name:
-            raise ConfigError(str(path), "name", "missing")
+        data = read_toml(path)
+        name = Table(data, str(path), "").required_str("name")
         raw[name] = (path, data)
     if GENERIC not in raw:
         raise ConfigError(
@@ -154,23 +145,14 @@ def load_profiles(sites_dir: Path | None = None) -> Profiles:
     return Profiles(by_name=profiles)
 
 
-def _strings(path: Path, data: dict[str, Any], key: str) -> list[str]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(str(path), key, "expected a list of strings")
-    return list(value)
-
-
 def _build(path: Path, data: dict[str, Any], base: dict[str, Any] | None) -> SiteProfile:
-    for key in data:
-        if key not in _KNOWN_KEYS:
-            raise ConfigError(
-                str(path), key, f"unknown key (known: {', '.join(sorted(_KNOWN_KEYS))})"
-            )
-    lists: dict[str, list[str]] = {}
+    table = Table(data, str(path), "")
+    table.check_known(_KNOWN_KEYS)
+    inherited = Table(base or {}, str(path), "")
+    lists: dict[str, tuple[str, ...]] = {}
     for key in _LIST_KEYS:
         # Site rules come first so that a site's own selectors win over generic guesses.
-        lists[key] = _strings(path, data, key) + (_strings(path, base, key) if base else [])
+        lists[key] = table.strings(key, ()) + inherited.strings(key, ())
     patterns = []
     for i, pattern in enumerate(lists["drop_patterns"]):
         try:
@@ -179,54 +161,41 @@ def _build(path: Path, data: dict[str, Any], base: dict[str, Any] | None) -> Sit
             raise ConfigError(
                 str(path), f"drop_patterns[{i}]", f"not a regular expression: {error}"
             ) from None
-    timezone = data.get("timezone")
-    if timezone is not None and not (
-        isinstance(timezone, str) and re.fullmatch(r"[+-]\d\d:\d\d", timezone)
-    ):
+    timezone = table.get("timezone", str, None)
+    if timezone is not None and not re.fullmatch(r"[+-]\d\d:\d\d", timezone):
         raise ConfigError(
             str(path), "timezone", f"expected a UTC offset such as '+03:00', got {timezone!r}"
         )
-    language = data.get("language")
-    if language is not None and not isinstance(language, str):
-        raise ConfigError(str(path), "language", "expected a string")
     return SiteProfile(
-        name=str(data["name"]),
-        hosts=tuple(h.lower() for h in _strings(path, data, "hosts")),
+        name=table.required_str("name"),
+        hosts=tuple(h.lower() for h in table.strings("hosts", ())),
         timezone=timezone,
-        language=language,
-        roots=tuple(lists["roots"]),
-        drop=tuple(lists["drop"]),
+        language=table.get("language", str, None),
+        roots=lists["roots"],
+        drop=lists["drop"],
         drop_lines=frozenset(line.casefold() for line in lists["drop_lines"]),
         drop_patterns=tuple(patterns),
-        title=tuple(lists["title"]),
-        date=tuple(lists["date"]),
-        document_number=tuple(lists["document_number"]),
-        answers_headers=tuple(lists["answers_headers"]),
-        toc_titles=tuple(lists["toc_titles"]),
-        question_words=tuple(lists["question_words"]),
-        posted_prefixes=tuple(lists["posted_prefixes"]),
-        challenge_markers=tuple(lists["challenge_markers"]),
-        not_found_markers=tuple(lists["not_found_markers"]),
-        listing=_listing(path, data.get("listing")),
+        title=lists["title"],
+        date=lists["date"],
+        document_number=lists["document_number"],
+        answers_headers=lists["answers_headers"],
+        toc_titles=lists["toc_titles"],
+        question_words=lists["question_words"],
+        posted_prefixes=lists["posted_prefixes"],
+        challenge_markers=lists["challenge_markers"],
+        not_found_markers=lists["not_found_markers"],
+        listing=_listing(table),
     )
 
 
-def _listing(path: Path, data: Any) -> ListingRules | None:
-    if data is None:
+def _listing(profile: Table) -> ListingRules | None:
+    if "listing" not in profile.data:
         return None
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), "listing", "expected a table")
-    for key, value in data.items():
-        if key not in _LISTING_KEYS:
-            raise ConfigError(
-                str(path),
-                f"listing.{key}",
-                f"unknown key (known: {', '.join(sorted(_LISTING_KEYS))})",
-            )
-        if not isinstance(value, str):
-            raise ConfigError(str(path), f"listing.{key}", "expected a CSS selector string")
-    if "link" not in data:
-        raise ConfigError(str(path), "listing.link", "missing")
+    table = Table(profile.data["listing"], profile.where, "listing")
+    table.check_known(_LISTING_KEYS)
     return ListingRules(
-        link=data["link"], items=data.get("items"), date=data.get("date"), next=data.get("next")
+        link=table.required_str("link"),
+        items=table.get("items", str, None),
+        date=table.get("date", str, None),
+        next=table.get("next", str, None),
     )
