@@ -326,9 +326,11 @@ def search(
     default="text",
     show_default=True,
 )
+@click.option("--raw", is_flag=True, help="Print the bytes the server sent for this version.")
 @click.pass_obj
-def show(options: Options, doc: str, number: int | None, fmt: str) -> None:
+def show(options: Options, doc: str, number: int | None, fmt: str, raw: bool) -> None:
     """Print one version of a document (a URL, document id or document number)."""
+    from worker.archive.captures import load
     from worker.archive.queries import get_version, other_copies, resolve_document
     from worker.render import render_markdown, render_text
 
@@ -336,6 +338,11 @@ def show(options: Options, doc: str, number: int | None, fmt: str) -> None:
         document = resolve_document(ctx.archive, doc)
         stored = get_version(ctx.archive, document.id, number)
         copies = other_copies(ctx.archive, document.id)
+        if raw:
+            if stored.capture_id is None:
+                raise VersionNotFound(f"{doc}: version {stored.number} has no stored capture")
+            sys.stdout.buffer.write(load(ctx.archive, stored.capture_id).body)
+            return
     if fmt == "json":
         _echo_json(stored.record.to_dict())
         return
@@ -400,10 +407,10 @@ def diff(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv"]),
+    type=click.Choice(["jsonl", "csv", "warc"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one record per line; csv: one passage per row.",
+    help="jsonl: one record per line; csv: one passage per row; warc: every raw capture.",
 )
 @click.option(
     "--since",
@@ -411,14 +418,22 @@ def diff(
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="Only versions seen on or after this date (YYYY-MM-DD).",
 )
+@click.option("--site", help="warc: only captures of documents of this site profile.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
-def export(options: Options, fmt: str, since_date: datetime | None, out: Path | None) -> None:
-    """Export the latest version of every document, streamed."""
+def export(
+    options: Options, fmt: str, since_date: datetime | None, site: str | None, out: Path | None
+) -> None:
+    """Export the latest version of every document, streamed (warc: every capture)."""
     from worker.archive.export import export_passages, export_records
     from worker.archive.models import PASSAGE_COLUMNS
 
     since = since_date.isoformat() if since_date else None
+    if fmt == "warc":
+        _export_warc(options, since, site, out)
+        return
+    if site is not None:
+        raise click.UsageError("--site works with --format warc only")
     with _context(options, reading=True) as ctx:
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
@@ -433,6 +448,26 @@ def export(options: Options, fmt: str, since_date: datetime | None, out: Path | 
         finally:
             if out:
                 stream.close()
+
+
+def _export_warc(options: Options, since: str | None, site: str | None, out: Path | None) -> None:
+    from importlib.metadata import version
+
+    from worker.archive.follow import iter_captures
+    from worker.warc import write_warc
+
+    software = f"briefings-worker {version('briefings-worker')}"
+    with _context(options, reading=True) as ctx:
+        stream = out.open("wb") if out else sys.stdout.buffer
+        try:
+            captures = iter_captures(ctx.archive, since=since, site=site)
+            gzip = out is None or out.suffix != ".warc"
+            count = write_warc(stream, captures, gzip=gzip, software=software)
+        finally:
+            if out:
+                stream.close()
+    if out:
+        click.echo(f"{count} captures written to {out}", err=True)
 
 
 @main.command()
