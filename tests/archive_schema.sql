@@ -1,4 +1,4 @@
--- user_version 2
+-- user_version 3
 CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
@@ -8,6 +8,8 @@ CREATE INDEX documents_title ON documents (title);
 CREATE INDEX fetches_capture_id ON fetches (capture_id);
 CREATE INDEX fetches_document_id ON fetches (document_id);
 CREATE INDEX fetches_url ON fetches (url);
+CREATE INDEX notify_events_document ON notify_events (document_id, kind);
+CREATE INDEX notify_events_source ON notify_events (source, kind);
 CREATE INDEX retries_next_check_at ON retries (next_check_at);
 CREATE INDEX runs_source ON runs (source);
 CREATE INDEX versions_capture_id ON versions (capture_id);
@@ -64,6 +66,29 @@ CREATE TABLE fetches (
     ),
     capture_id INTEGER REFERENCES captures (id) -- the bytes kept from this fetch, if any
 );
+CREATE TABLE notify_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: targets' cursors count on it
+    kind TEXT NOT NULL CHECK (
+        kind IN ('new', 'changed', 'gone', 'source-failing', 'source-recovered')
+    ),
+    at TEXT NOT NULL, -- when it happened: the version's seen_at, gone_at, the source's run
+    document_id INTEGER REFERENCES documents (id), -- new, changed, gone
+    version INTEGER, -- new, changed: the version's number
+    source TEXT, -- source-failing, source-recovered: the source's name
+    detail TEXT -- source-failing: the error
+);
+CREATE TABLE notify_targets (
+    name TEXT PRIMARY KEY, -- a [[notify]] table's name
+    sent_upto INTEGER NOT NULL, -- every event up to this id was sent to it, or not wanted
+    failures INTEGER NOT NULL DEFAULT 0, -- sends that failed in a row
+    last_error TEXT,
+    last_attempt TEXT
+);
+CREATE TABLE notify_watermark (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    versions_upto INTEGER NOT NULL, -- versions.id: later versions are not collected yet
+    gone_from TEXT NOT NULL -- documents gone at or after this time are collected
+);
 CREATE VIRTUAL TABLE passages_fts USING FTS5 (
     text, heading, speaker,
     tokenize='unicode61 remove_diacritics 2',
@@ -100,6 +125,7 @@ CREATE TABLE sources (
     backed_off_until TEXT,
     reported_failure INTEGER NOT NULL DEFAULT 0 -- 1 once the current failure streak was reported
 );
+CREATE TABLE sqlite_sequence(name,seq);
 CREATE TABLE "versions" (
     id INTEGER PRIMARY KEY,
     document_id INTEGER NOT NULL REFERENCES documents (id),

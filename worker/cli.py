@@ -525,6 +525,30 @@ def status(options: Options, as_json: bool) -> None:
         click.echo(f"error     {error.fetched_at} {error.outcome} {error.url}")
 
 
+@main.command()
+@click.option("--test", "send_test", is_flag=True, help="Send a test message to every target.")
+@click.pass_obj
+def notify(options: Options, send_test: bool) -> None:
+    """The [[notify]] targets: what each has not been sent yet; --test sends a test message."""
+    from worker.notify import send_apprise, target_status, trial_message
+
+    targets = options.config.notify
+    if not targets:
+        raise ConfigError(str(options.config.path), "notify", "no [[notify]] table is configured")
+    if send_test:
+        failed = False
+        for target in targets:
+            error = send_apprise(target, trial_message(target))
+            failed = failed or error is not None
+            click.echo(f"{target.name}: " + ("sent" if error is None else f"not sent: {error}"))
+        if failed:
+            sys.exit(1)
+        return
+    with _context(options, reading=True) as ctx:
+        for status in target_status(ctx.archive, targets):
+            click.echo(status.describe())
+
+
 def _log_level(options: Options) -> int:
     return {-1: logging.ERROR, 0: logging.INFO}.get(options.verbosity, logging.DEBUG)
 

@@ -74,6 +74,19 @@ class Source:
     backfill_start: str | None = None  # listing URL template for walking by month (`{year}`)
 
 
+NOTIFY_EVENTS = ("new", "changed", "gone", "source-failing", "source-recovered")
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A `[[notify]]` table: where to send which events (`worker.notify`), by Apprise URL."""
+
+    name: str  # keys the target's place in the archive's outbox: renaming it starts afresh
+    urls: tuple[str, ...]
+    events: tuple[str, ...] = NOTIFY_EVENTS
+    digest_after: int = 5  # more events than this in one run: one digest message
+
+
 @dataclass(frozen=True)
 class WorkerConfig:
     path: Path | None
@@ -82,6 +95,7 @@ class WorkerConfig:
     politeness: Politeness = field(default_factory=Politeness)
     recheck: RecheckPolicy = field(default_factory=RecheckPolicy)
     sources: tuple[Source, ...] = ()
+    notify: tuple[Notify, ...] = ()
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -243,6 +257,32 @@ def _listing_url(
     return value
 
 
+def _notify(table: Table) -> Notify:
+    table.check_known({"name", "urls", "events", "digest_after"})
+    urls = table.strings("urls")
+    import apprise  # here, not at the top: it takes most of a second to import
+
+    for i, url in enumerate(urls):
+        if not apprise.Apprise().add(url):
+            raise ConfigError(
+                table.where, f"{table.key('urls')}[{i}]", f"not an Apprise URL it can use: {url!r}"
+            )
+    events = table.strings("events", NOTIFY_EVENTS)
+    for i, event in enumerate(events):
+        if event not in NOTIFY_EVENTS:
+            raise ConfigError(
+                table.where,
+                f"{table.key('events')}[{i}]",
+                f"unknown event {event!r} (known: {', '.join(NOTIFY_EVENTS)})",
+            )
+    return Notify(
+        name=table.required_str("name"),
+        urls=urls,
+        events=tuple(dict.fromkeys(events)),
+        digest_after=table.count("digest_after", Notify.digest_after),
+    )
+
+
 def load_config(
     path: Path, known_sites: set[str] | None = None, *, base_url: str | None = None
 ) -> WorkerConfig:
@@ -253,7 +293,7 @@ def load_config(
     where = str(path)
     raw = read_toml(path)
     top = Table(raw, where, "")
-    top.check_known({"archive", "sites_dir", "politeness", "recheck", "sources"})
+    top.check_known({"archive", "sites_dir", "politeness", "recheck", "sources", "notify"})
     sources_raw = raw.get("sources", [])
     if not isinstance(sources_raw, list):
         raise ConfigError(where, "sources", "expected an array of tables ([[sources]])")
@@ -265,6 +305,13 @@ def load_config(
     for i, name in enumerate(names):
         if name in names[:i]:
             raise ConfigError(where, f"sources[{i}].name", f"duplicate source name {name!r}")
+    notify_raw = raw.get("notify", [])
+    if not isinstance(notify_raw, list):
+        raise ConfigError(where, "notify", "expected an array of tables ([[notify]])")
+    notify = tuple(_notify(Table(n, where, f"notify[{i}]")) for i, n in enumerate(notify_raw))
+    for i, target in enumerate(notify):
+        if target.name in [t.name for t in notify[:i]]:
+            raise ConfigError(where, f"notify[{i}].name", f"duplicate name {target.name!r}")
     sites_dir = top.get("sites_dir", str, None)
     return WorkerConfig(
         path=path,
@@ -273,4 +320,5 @@ def load_config(
         politeness=_politeness(Table(raw.get("politeness", {}), where, "politeness")),
         recheck=_recheck(Table(raw.get("recheck", {}), where, "recheck")),
         sources=sources,
+        notify=notify,
     )

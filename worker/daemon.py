@@ -23,6 +23,10 @@ recovery once at info level. Every run logs one line with its counts. A job that
 `BriefingsError`, `sqlite3.Error` or `OSError` (the archive's disk, say) is a failed run too: one
 error line naming the job, and the source is backed off; anything else is a bug and propagates.
 
+After every job (and before the first) the `Notifier` (`worker.notify`) collects what happened
+into the archive's outbox and sends it to the `[[notify]]` targets; a failed send is retried
+after the next job and never fails one.
+
 `--once` exits 1 when any job failed, so a cron job or CI notices; 0 otherwise.
 
 Stop: the first SIGTERM or SIGINT sets the stop event, which the pipeline checks between pages
@@ -66,6 +70,7 @@ from worker.config import Schedule, Source, WorkerConfig
 from worker.errors import BriefingsError
 from worker.fetch import Fetcher, make_client
 from worker.lockfile import hold_archive_lock
+from worker.notify import Notifier
 from worker.pipeline import Context, RunReport, open_context, recheck_due, run_source
 
 log = logging.getLogger(__name__)
@@ -109,10 +114,12 @@ class Jobs:
     fetcher: Fetcher = field(init=False)
     _client: httpx.Client = field(init=False)
     _busy: threading.Lock = field(default_factory=threading.Lock)
+    notifier: Notifier = field(init=False)
 
     def __post_init__(self) -> None:
         self._client = make_client(self.config.politeness)
         self.fetcher = Fetcher(self._client, self.config.politeness, stop=self.stop)
+        self.notifier = Notifier(self.config.notify)
 
     def close(self) -> None:
         self._client.close()
@@ -141,7 +148,14 @@ class Jobs:
                 yield None
                 return
             with open_context(self.config, self.db_path, fetcher=self.fetcher) as ctx:
-                yield ctx
+                # Notifications: targets start before the first run, and hear after every run
+                # (even one that failed: a failing source is an event); never while stopping.
+                self.notifier.start(ctx.archive)
+                try:
+                    yield ctx
+                finally:
+                    if not self.stop.is_set():
+                        self.notifier.deliver(ctx.archive)
 
     def _source(self, name: str, honour_backoff: bool) -> bool:
         source = self.config.source(name)

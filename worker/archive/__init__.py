@@ -20,6 +20,8 @@ snippets.py      the words around a hit, the query's words marked
 export.py        streaming records and passages out
 status.py        counts, size, recent errors, sources
 changes.py       what changed between two versions
+follow.py        `list`, `changes` and the captures in order (`export --format warc`)
+outbox.py        the notification outbox: events and each target's cursor
 models.py        the frozen dataclasses all of these hand out
 """
 

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
 
-from worker.archive import captures, clock
+from worker.archive import captures, clock, snippets
 from worker.archive.captures import StoredCapture
+from worker.archive.changes import summarise
 from worker.archive.db import Archive
-from worker.errors import ArchiveError
+from worker.archive.queries import get_version
+from worker.diff import RecordDiff, diff_records
+from worker.errors import ArchiveError, SearchQueryError
+
+ChangeKind = Literal["new", "changed", "gone"]
 
 _RELATIVE = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -55,3 +62,228 @@ def iter_captures(
     ids = [int(row[0]) for row in archive.conn.execute(_CAPTURES, bounds)]
     for capture_id in ids:
         yield captures.load(archive, capture_id)
+
+
+@dataclass(frozen=True)
+class ListedDocument:
+    """A document as `briefings list` shows it: its latest title and date, how many versions."""
+
+    id: int
+    url: str
+    site: str | None
+    title: str | None
+    published: str | None
+    document_number: str | None
+    speaker: str | None  # the latest version's speaker
+    versions: int
+    first_seen: str
+    last_seen: str | None
+    gone_at: str | None  # gone from its site since then (404/410, or moved away)
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable shape of `briefings list --json`."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "site": self.site,
+            "title": self.title,
+            "published": self.published,
+            "document_number": self.document_number,
+            "speaker": self.speaker,
+            "versions": self.versions,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "gone_at": self.gone_at,
+        }
+
+
+_LIST = """
+SELECT d.id, d.canonical_url, d.site, d.title, d.published, d.document_number, d.first_seen,
+    d.last_seen, d.gone_at, (SELECT count(*) FROM versions WHERE document_id = d.id) AS versions
+FROM documents AS d
+WHERE (:site IS NULL OR d.site = :site)
+    AND (:since IS NULL OR substr(d.published, 1, 10) >= :since)
+    AND (:until IS NULL OR substr(d.published, 1, 10) <= :until)
+    AND (NOT :gone OR d.gone_at IS NOT NULL)
+    AND versions >= :min_versions
+ORDER BY d.published IS NULL, d.published DESC, d.id DESC
+"""
+
+
+def list_documents(
+    archive: Archive,
+    *,
+    site: str | None = None,
+    speaker: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    gone: bool = False,
+    edited: bool = False,
+    limit: int | None = None,
+) -> list[ListedDocument]:
+    """The documents, newest briefing first: of site profile `site`; whose speaker has each
+    word of `speaker` (whole or as a beginning, as `search --speaker`); published from `since`
+    to `until` (dates, inclusive); only those gone from their site; only those `edited` (more
+    than one version); at most `limit`."""
+    wanted = _speaker_words(speaker)
+    params = {
+        "site": site,
+        "since": _day(since, "since"),
+        "until": _day(until, "until"),
+        "gone": gone,
+        "min_versions": 2 if edited else 1,
+    }
+    found: list[ListedDocument] = []
+    for row in archive.conn.execute(_LIST, params).fetchall():
+        if limit is not None and len(found) >= limit:
+            break
+        said_by = get_version(archive, row[0]).record.speaker
+        if wanted and not _speaks(said_by, wanted):
+            continue
+        found.append(
+            ListedDocument(
+                id=row[0],
+                url=row[1],
+                site=row[2],
+                title=row[3],
+                published=row[4],
+                document_number=row[5],
+                speaker=said_by,
+                versions=row[9],
+                first_seen=row[6],
+                last_seen=row[7],
+                gone_at=row[8],
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing that happened to the archive's briefings (`briefings changes`): a `new`
+    briefing (its first version), a `changed` one (a later version fetched from its site) or
+    one `gone` from its site. `version` is None for `gone`."""
+
+    kind: ChangeKind
+    at: str
+    document_id: int
+    url: str
+    site: str | None
+    title: str | None
+    published: str | None
+    speaker: str | None
+    version: int | None
+    summary: str  # one line: "first version", what changed, or "gone from the site"
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable shape of `briefings changes --json`."""
+        return {
+            "kind": self.kind,
+            "at": self.at,
+            "document_id": self.document_id,
+            "url": self.url,
+            "site": self.site,
+            "title": self.title,
+            "published": self.published,
+            "speaker": self.speaker,
+            "version": self.version,
+            "summary": self.summary,
+        }
+
+
+# A version made by `reparse` records a change of the parser, not of the site: not a change
+# here, except a document's first version, which is a briefing new to the archive either way.
+_CHANGES = """
+SELECT * FROM (
+    SELECT v.seen_at AS at, v.document_id, v.number FROM versions AS v
+    WHERE v.seen_at >= :since AND (v.number = 1 OR v.cause = 'fetch')
+    UNION ALL
+    SELECT d.gone_at, d.id, NULL FROM documents AS d WHERE d.gone_at >= :since
+)
+JOIN documents AS d ON d.id = document_id
+WHERE (:site IS NULL OR d.site = :site)
+ORDER BY at, document_id, number
+"""
+
+
+def changes(
+    archive: Archive,
+    since: str,
+    *,
+    site: str | None = None,
+    speaker: str | None = None,
+    limit: int | None = None,
+) -> list[Change]:
+    """What happened since `since` (see `moment`), oldest first: new briefings, new versions,
+    briefings gone from their site; of site profile `site`, by `speaker`; the latest `limit`."""
+    wanted = _speaker_words(speaker)
+    rows = archive.conn.execute(_CHANGES, {"since": moment(since), "site": site}).fetchall()
+    found: list[Change] = []
+    for at, document_id, number in reversed(rows):  # newest first, so `limit` keeps the latest
+        if limit is not None and len(found) >= limit:
+            break
+        change = change_of(archive, document_id, number, at)
+        if wanted and not _speaks(change.speaker, wanted):
+            continue
+        found.append(change)
+    return found[::-1]
+
+
+def change_of(archive: Archive, document_id: int, number: int | None, at: str) -> Change:
+    """The change version `number` of the document made (its arrival when 1), or its going
+    when `number` is None."""
+    row = archive.conn.execute(
+        "SELECT canonical_url, site, title, published FROM documents WHERE id = ?",
+        (document_id,),
+    ).fetchone()
+    if row is None:
+        raise ArchiveError(f"document {document_id} is missing")
+    url, site, title, published = row
+    if number is None:
+        latest = get_version(archive, document_id).record
+        kind: ChangeKind = "gone"
+        summary = "gone from the site"
+    else:
+        stored = get_version(archive, document_id, number)
+        latest = stored.record
+        if number == 1:
+            kind, summary = "new", "first version"
+        else:
+            before = get_version(archive, document_id, number - 1).record
+            kind, summary = "changed", summarise(before, stored.record).describe()
+        title, published = latest.title, latest.published
+    return Change(kind, at, document_id, url, site, title, published, latest.speaker, number,
+                  summary)  # fmt: skip
+
+
+def change_diff(archive: Archive, change: Change) -> RecordDiff | None:
+    """The turn-level diff a `changed` change made; None for the others."""
+    if change.kind != "changed" or change.version is None:
+        return None
+    before = get_version(archive, change.document_id, change.version - 1).record
+    after = get_version(archive, change.document_id, change.version).record
+    return diff_records(before, after)
+
+
+def _speaker_words(speaker: str | None) -> list[str]:
+    if speaker is None:
+        return []
+    wanted = [snippets.fold(word) for word in snippets.words(speaker)]
+    if not wanted:
+        raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
+    return wanted
+
+
+def _speaks(speaker: str | None, wanted: list[str]) -> bool:
+    """Whether each wanted word begins a word of `speaker` (as `search --speaker` matches)."""
+    said = [snippets.fold(word) for word in snippets.words(speaker or "")]
+    return all(any(word.startswith(w) for word in said) for w in wanted)
+
+
+def _day(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise SearchQueryError(f"{name}: expected a date YYYY-MM-DD, got {value!r}") from None

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from worker.archive import migration2
+from worker.archive import migration2, outbox
 from worker.errors import ArchiveError
 
 
@@ -208,6 +208,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         migration2.BEFORE,
         migration2.move,
     ),
+    Migration(3, "the notification outbox", outbox.TABLES),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
