@@ -1,4 +1,4 @@
--- user_version 3
+-- user_version 4
 CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
@@ -8,12 +8,17 @@ CREATE INDEX documents_title ON documents (title);
 CREATE INDEX fetches_capture_id ON fetches (capture_id);
 CREATE INDEX fetches_document_id ON fetches (document_id);
 CREATE INDEX fetches_url ON fetches (url);
+CREATE INDEX "idx_section_passages_passage_id"
+    ON "section_passages" ("passage_id");
+CREATE INDEX "idx_sections_document_id"
+    ON "sections" ("document_id");
+CREATE INDEX "idx_version_sections_section_id"
+    ON "version_sections" ("section_id");
 CREATE INDEX notify_events_document ON notify_events (document_id, kind);
 CREATE INDEX notify_events_source ON notify_events (source, kind);
 CREATE INDEX retries_next_check_at ON retries (next_check_at);
 CREATE INDEX runs_source ON runs (source);
 CREATE INDEX versions_capture_id ON versions (capture_id);
-CREATE INDEX versions_passages_from ON versions (passages_from, id);
 CREATE TABLE backfill (
     source TEXT PRIMARY KEY,
     next_url TEXT,
@@ -50,8 +55,8 @@ CREATE TABLE documents (
     gone_at TEXT,
     etag TEXT,
     last_modified TEXT
-);
-CREATE TABLE fetches (
+, "language" TEXT, "speaker" TEXT, "place" TEXT);
+CREATE TABLE "fetches" (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
     document_id INTEGER REFERENCES documents (id),
@@ -60,11 +65,8 @@ CREATE TABLE fetches (
     status INTEGER,
     bytes INTEGER,
     duration REAL,
-    outcome TEXT NOT NULL CHECK (
-        outcome IN ('new', 'changed', 'unchanged', 'not-modified', 'gone')
-        OR outcome LIKE 'error: %'
-    ),
-    capture_id INTEGER REFERENCES captures (id) -- the bytes kept from this fetch, if any
+    outcome TEXT NOT NULL CHECK (outcome IN ('new', 'changed', 'unchanged', 'not-modified', 'gone', 'moved') OR outcome LIKE 'error: %'),
+    capture_id INTEGER REFERENCES captures (id)
 );
 CREATE TABLE notify_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: targets' cursors count on it
@@ -89,10 +91,14 @@ CREATE TABLE notify_watermark (
     versions_upto INTEGER NOT NULL, -- versions.id: later versions are not collected yet
     gone_from TEXT NOT NULL -- documents gone at or after this time are collected
 );
-CREATE VIRTUAL TABLE passages_fts USING FTS5 (
-    text, heading, speaker,
+CREATE TABLE "passages" (
+   "id" INTEGER PRIMARY KEY,
+   "text" TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
+    "text",
     tokenize='unicode61 remove_diacritics 2',
-    content=''
+    content="passages"
 );
 CREATE TABLE 'passages_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 CREATE TABLE 'passages_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
@@ -117,6 +123,20 @@ CREATE TABLE runs (
     failed INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
+CREATE TABLE "section_passages" (
+   "section_id" INTEGER REFERENCES "sections"("id"),
+   "position" INTEGER,
+   "passage_id" INTEGER NOT NULL REFERENCES "passages"("id"),
+   "role" TEXT NOT NULL,
+   "speaker" TEXT,
+   PRIMARY KEY ("section_id", "position")
+);
+CREATE TABLE "sections" (
+   "id" INTEGER PRIMARY KEY,
+   "document_id" INTEGER NOT NULL REFERENCES "documents"("id"),
+   "part" TEXT NOT NULL,
+   "heading" TEXT
+);
 CREATE TABLE sources (
     name TEXT PRIMARY KEY,
     last_run_at TEXT,
@@ -126,21 +146,51 @@ CREATE TABLE sources (
     reported_failure INTEGER NOT NULL DEFAULT 0 -- 1 once the current failure streak was reported
 );
 CREATE TABLE sqlite_sequence(name,seq);
-CREATE TABLE "versions" (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents (id),
-    number INTEGER NOT NULL,
-    seen_at TEXT NOT NULL,
-    cause TEXT NOT NULL CHECK (cause IN ('fetch', 'reparse')),
-    identity TEXT NOT NULL,
-    parser_version TEXT NOT NULL,
-    capture_id INTEGER REFERENCES captures (id),
-    passages_from INTEGER NOT NULL, -- its passages' rowids in passages_fts start here, one for
-    -- each passage in record order (worker/archive/passages.py)
-    record BLOB NOT NULL, -- the record's JSON (RECORD.md), zstd-compressed with the raw bytes of
-    -- its capture as the dictionary (worker/archive/records.py)
-    UNIQUE (document_id, number)
+CREATE TABLE "version_sections" (
+   "version_id" INTEGER REFERENCES "versions"("id"),
+   "position" INTEGER,
+   "section_id" INTEGER NOT NULL REFERENCES "sections"("id"),
+   PRIMARY KEY ("version_id", "position")
 );
+CREATE TABLE "versions" (
+   "id" INTEGER PRIMARY KEY,
+   "document_id" INTEGER NOT NULL REFERENCES "documents"("id"),
+   "number" INTEGER NOT NULL,
+   "seen_at" TEXT NOT NULL,
+   "cause" TEXT NOT NULL CHECK (cause IN ('fetch', 'reparse')),
+   "changes" TEXT,
+   "title" TEXT,
+   "published" TEXT,
+   "site" TEXT,
+   "language" TEXT,
+   "speaker" TEXT,
+   "place" TEXT,
+   "document_number" TEXT,
+   "url" TEXT,
+   "toc" TEXT,
+   "warnings" TEXT,
+   "record_schema" INTEGER,
+   "identity" TEXT NOT NULL,
+   "parser_version" TEXT NOT NULL,
+   "capture_id" INTEGER REFERENCES "captures"("id"),
+   UNIQUE ("document_id", "number")
+);
+CREATE TRIGGER "passages_ad" AFTER DELETE ON "passages" BEGIN
+  INSERT INTO "passages_fts" ("passages_fts", rowid, "text") VALUES('delete', old.rowid, old."text");
+END;
+CREATE TRIGGER "passages_ai" AFTER INSERT ON "passages" BEGIN
+  INSERT INTO "passages_fts" (rowid, "text") VALUES (new.rowid, new."text");
+END;
+CREATE TRIGGER "passages_au" AFTER UPDATE ON "passages" BEGIN
+  INSERT INTO "passages_fts" ("passages_fts", rowid, "text") VALUES('delete', old.rowid, old."text");
+  INSERT INTO "passages_fts" (rowid, "text") VALUES (new.rowid, new."text");
+END;
+CREATE VIEW briefings AS
+SELECT d.id AS document_id, v.title, v.published, v.site, v.language, v.speaker, v.place,
+    v.document_number, d.canonical_url AS url, v.number AS versions, d.first_seen,
+    v.seen_at AS last_changed, d.gone_at, v.id AS version_id
+FROM documents AS d
+JOIN latest_versions AS v ON v.document_id = d.id;
 CREATE VIEW copies AS
 SELECT
     a.id AS document_id,
@@ -163,3 +213,29 @@ SELECT versions.* FROM versions
 WHERE versions.number = (
     SELECT max(later.number) FROM versions AS later WHERE later.document_id = versions.document_id
 );
+CREATE VIEW questions AS
+SELECT v.document_id, v.number AS version, v.published, substr(v.published, 1, 7) AS month,
+    v.site, s.heading, q.speaker AS outlet, qp.text AS question, a.speaker AS answered_by,
+    ap.text AS answer
+FROM latest_versions AS v
+JOIN version_sections AS vs ON vs.version_id = v.id
+JOIN sections AS s ON s.id = vs.section_id
+JOIN section_passages AS q ON q.section_id = s.id AND q.role = 'question'
+JOIN passages AS qp ON qp.id = q.passage_id
+LEFT JOIN section_passages AS a
+    ON a.section_id = q.section_id AND a.position = q.position + 1 AND a.role = 'answer'
+LEFT JOIN passages AS ap ON ap.id = a.passage_id;
+CREATE VIEW texts AS
+SELECT v.document_id, v.id AS version_id, v.number AS version, v.seen_at, v.site, v.title,
+    v.published, vs.position AS section_index, s.part, s.heading, sp.position, sp.role,
+    sp.speaker, p.text, p.id AS passage_id
+FROM versions AS v
+JOIN version_sections AS vs ON vs.version_id = v.id
+JOIN sections AS s ON s.id = vs.section_id
+JOIN section_passages AS sp ON sp.section_id = s.id
+JOIN passages AS p ON p.id = sp.passage_id;
+CREATE VIEW timeline AS
+SELECT v.document_id, v.number AS version, v.seen_at, v.cause, v.changes, v.title,
+    v.published, v.site, d.first_seen, d.canonical_url AS url
+FROM versions AS v
+JOIN documents AS d ON d.id = v.document_id;

@@ -42,7 +42,7 @@ from worker.archive import (
     validators_for,
 )
 from worker.archive.migrations import SCHEMA_VERSION
-from worker.archive.passages import passages
+from worker.archive.texts import passages
 from worker.archive.urls import canonical_url
 from worker.config import RecheckPolicy
 from worker.errors import ArchiveError
@@ -131,13 +131,14 @@ def test_open_sets_pragmas_and_is_idempotent(tmp_path: Path) -> None:
         assert pragma("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_sqlite_utils_sees_tables(archive: Archive) -> None:
-    # The search index is contentless (the text is in the compressed records), so sqlite-utils
-    # does not take it for an index of passages: `briefings search` searches it.
-    assert archive.db.table("passages").detect_fts() is None
-    assert "passages_fts" in archive.db.table_names()
+def test_sqlite_utils_sees_tables_views_and_the_search_index(archive: Archive) -> None:
+    store(archive, seed_record())
+    assert archive.db.table("passages").detect_fts() == "passages_fts"
+    found = list(archive.db.table("passages").search("Nagorno"))
+    assert found and all("Nagorno" in str(row["text"]) for row in found)
     assert {"documents", "versions", "captures", "fetches", "runs"} <= set(archive.db.table_names())
-    assert {"copies", "latest_versions"} <= set(archive.db.view_names())
+    views = {"copies", "latest_versions", "texts", "briefings", "questions", "timeline"}
+    assert views <= set(archive.db.view_names())
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -178,10 +179,10 @@ def test_first_store_is_new_with_version_1(archive: Archive) -> None:
         archive, "SELECT canonical_url, site, title, published, first_seen FROM documents"
     )
     assert document == [(URL, "globalsecurity", record.title, record.published, T0)]
-    stored = rows(archive, "SELECT number, cause, identity, parser_version, record FROM versions")
-    assert stored[0][:4] == (1, "fetch", record.identity(), "p1")
-    assert isinstance(stored[0][4], bytes)  # JSON, zstd-compressed against the capture
-    assert record.sections[0].paragraphs[0].encode() not in stored[0][4]
+    stored = rows(
+        archive, "SELECT number, cause, identity, parser_version, title, changes FROM versions"
+    )
+    assert stored == [(1, "fetch", record.identity(), "p1", record.title, "first version")]
     assert get_version(archive, result.document_id, 1).record == record
 
 
@@ -251,35 +252,34 @@ def test_a_new_record_from_the_same_bytes_is_a_reparse(archive: Archive) -> None
     ]
 
 
-def fts_rowids(archive: Archive, match: str) -> list[int]:
-    found = rows(archive, "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", match)
-    return sorted(int(str(row[0])) for row in found)
-
-
-def quoted(text: str, words: int = 4) -> str:
-    return '"' + " ".join(text.split()[:words]).replace('"', '""') + '"'
-
-
-def test_passages_one_per_paragraph_or_turn(archive: Archive) -> None:
+def test_text_is_plain_rows_and_unchanged_sections_are_stored_once(archive: Archive) -> None:
     record = seed_record()
     store(archive, record)
-    store(archive, replace(record, title="An edited title"), b"v2")
     cut = list(passages(record))
-    assert len(cut) == sum(len(s.paragraphs) + len(s.turns) for s in record.sections)
-    assert rows(archive, "SELECT count(*) FROM passages_fts") == [(2 * len(cut),)]
-    # Each version's passages take consecutive rowids, in record order, from passages_from.
-    starts = rows(archive, "SELECT number, passages_from FROM versions ORDER BY number")
-    assert starts == [(1, 1), (2, 1 + len(cut))]
-    for k, passage in enumerate(cut):
-        found = fts_rowids(archive, "{text} : " + quoted(passage.text, 12))
-        assert {1 + k, 1 + len(cut) + k} <= set(found)
-    # A heading is indexed with its section's first passage only; speakers with every passage.
-    exchange = next(s for s in record.sections if s.part == "answers" and s.heading)
-    first = next(p for p in cut if p.heading == exchange.heading)
-    assert 1 + first.seq in fts_rowids(archive, "{heading} : " + quoted(exchange.heading or ""))
-    assert len(fts_rowids(archive, "{heading} : " + quoted(exchange.heading or ""))) == 2
-    spoken = [1 + p.seq for p in cut if p.speaker == record.speaker]
-    assert [r for r in fts_rowids(archive, '{speaker} : "zakharova"') if r <= len(cut)] == spoken
+    texts = rows(
+        archive,
+        "SELECT version, section_index, part, heading, position, role, speaker, text FROM texts"
+        " ORDER BY version, section_index, position",
+    )
+    assert texts == [
+        (1, p.section_index, p.part, p.heading, p.position, p.role, p.speaker, p.text)
+        for p in cut
+    ]
+    before = {t: rows(archive, f"SELECT count(*) FROM {t}")[0][0] for t in TEXT_TABLES}
+    store(archive, edited(record), b"v2")  # one paragraph of one section edited
+    after = {t: rows(archive, f"SELECT count(*) FROM {t}")[0][0] for t in TEXT_TABLES}
+    first = record.sections[0]
+    assert after["passages"] - before["passages"] == 1
+    assert after["sections"] - before["sections"] == 1
+    assert after["section_passages"] - before["section_passages"] == len(first.paragraphs)
+    assert after["version_sections"] - before["version_sections"] == len(record.sections)
+    # The search index is the sqlite-utils one, over the distinct texts.
+    assert archive.db.table("passages").detect_fts() == "passages_fts"
+    found = rows(archive, "SELECT text FROM passages_fts WHERE passages_fts MATCH 'corrected'")
+    assert found == [(first.paragraphs[0] + " (corrected)",)]
+
+
+TEXT_TABLES = ("passages", "sections", "section_passages", "version_sections")
 
 
 def test_canonical_url() -> None:
@@ -556,7 +556,8 @@ def test_recheck_schedule_in_the_archive(archive: Archive) -> None:
     store_not_modified(archive, URL, source="gs", duration=0.1, now=clock_text(at(1)))
     assert rows(archive, "SELECT next_check_at FROM documents") == [("2024-06-02T12:00:00+00:00",)]
     short = RecheckPolicy(after=(60.0,), every=600.0)
-    due = schedule_next_check(archive, URL, policy=short, now="2024-06-01T12:05:00+00:00")
+    with Archive.open(archive.path, short) as other:
+        due = schedule_next_check(other, URL, now="2024-06-01T12:05:00+00:00")
     assert due == "2024-06-01T12:15:00+00:00"
 
 
@@ -592,11 +593,9 @@ def test_due_for_recheck_orders_and_limits(archive: Archive) -> None:
     assert due_for_recheck(archive, at(5), 2) == [urls[2], urls[1]]
 
 
-def fail(archive: Archive, url: str, hours: float, policy: RecheckPolicy | None = None) -> None:
+def fail(archive: Archive, url: str, hours: float) -> None:
     when = clock_text(at(hours))
-    store_failure(
-        archive, url, source=None, reason="503", page=None, duration=0.1, now=when, policy=policy
-    )
+    store_failure(archive, url, source=None, reason="503", page=None, duration=0.1, now=when)
 
 
 def test_an_address_that_only_failed_is_retried_on_the_schedule(archive: Archive) -> None:
@@ -616,10 +615,11 @@ def test_an_address_that_only_failed_is_retried_on_the_schedule(archive: Archive
     assert rows(archive, "SELECT next_check_at FROM documents") == [(clock_text(at(7 * 24 + 1)),)]
 
 
-def test_a_retry_follows_the_configured_policy(archive: Archive) -> None:
+def test_a_retry_follows_the_policy_the_archive_was_opened_with(tmp_path: Path) -> None:
     short = RecheckPolicy(after=(60.0,), every=600.0)
-    fail(archive, URL, 0, short)
-    fail(archive, URL, 1, short)
+    archive = Archive.open(tmp_path / "short.db", short)
+    fail(archive, URL, 0)
+    fail(archive, URL, 1)
     assert rows(archive, "SELECT first_failed, next_check_at FROM retries") == [
         (clock_text(at(0)), "2024-06-01T13:10:00+00:00")
     ]

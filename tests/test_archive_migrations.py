@@ -14,9 +14,16 @@ from typing import Any
 import pytest
 import zstandard
 
-from worker.archive import Archive, get_version, list_versions, search
+from worker.archive import (
+    Archive,
+    export_records,
+    get_version,
+    known_urls,
+    list_versions,
+    search,
+)
 from worker.archive.migrations import MIGRATIONS, SCHEMA_VERSION
-from worker.archive.passages import passages
+from worker.archive.texts import passages
 from worker.errors import ArchiveError
 from worker.record import Record
 
@@ -97,17 +104,13 @@ def test_schema_1_upgrades_with_every_record_and_search_intact(tmp_path: Path) -
             version = get_version(archive, document_id)
             assert version.record == record and version.identity == record.identity()
             assert len(list_versions(archive, document_id)) == 1
-        tables = {row[0] for row in archive.conn.execute("SELECT name FROM sqlite_master")}
-        assert "passages" not in tables and "sections" not in tables
-        # Every passage indexed again, each version's from its passages_from on.
+        # Every passage of every version in plain rows again (through schema 2), indexed.
         counts = [len(list(passages(record))) for record in stored]
-        starts = archive.conn.execute("SELECT passages_from FROM versions ORDER BY id").fetchall()
-        assert starts == [(1,), (1 + counts[0],), (1 + counts[0] + counts[1],)]
-        total = archive.conn.execute("SELECT count(*) FROM passages_fts").fetchone()[0]
+        total = archive.conn.execute("SELECT count(*) FROM texts").fetchone()[0]
         assert total == sum(counts)
         hits = search(archive, '"disaster management"')
-        assert hits and all("[disaster] [management]" in hit.snippet for hit in hits)
-        assert search(archive, "коронавирус*")  # the Russian fixture's text, indexed again
+        assert hits and all("[disaster management]" in hit.snippet for hit in hits)
+        assert search(archive, "эпидемиологическ*")  # the Russian fixture's text, indexed again
         assert archive.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert archive.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -158,3 +161,46 @@ def test_an_unreadable_capture_stops_the_upgrade_with_one_line(tmp_path: Path) -
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     conn.close()
+
+
+# --- schema 2, as the worker before migrations 3 and 4 wrote it (tests/data/make_schema2_archive.py) ---
+
+SCHEMA_2 = Path(__file__).parent / "data" / "schema2.db"
+SCHEMA_2_EXPORT = Path(__file__).parent / "data" / "schema2-export.jsonl"
+
+
+def test_a_schema_2_archive_upgrades_in_place_with_its_export_byte_identical(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "archive.db"
+    path.write_bytes(SCHEMA_2.read_bytes())
+    with Archive.open(path) as archive:
+        assert archive.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        exported = "".join(
+            json.dumps(version.to_dict(), ensure_ascii=False) + "\n"
+            for version in export_records(archive, None)
+        )
+        assert exported == SCHEMA_2_EXPORT.read_text(encoding="utf-8")
+        # The redirect logged as a 301 `gone` is `moved` now; a real 404 stays `gone`.
+        outcomes = archive.conn.execute(
+            "SELECT status, outcome FROM fetches WHERE outcome IN ('gone', 'moved') ORDER BY id"
+        ).fetchall()
+        assert outcomes == [(404, "gone"), (301, "moved")]
+        assert known_urls(archive, ["https://example.org/old-address"])
+        # The edited briefing: three versions, the text they share stored once.
+        timeline = archive.conn.execute(
+            "SELECT version, changes FROM timeline WHERE document_id = 1 ORDER BY version"
+        ).fetchall()
+        assert timeline == [
+            (1, "first version"),
+            (2, "1 section changed"),
+            (3, "1 section changed, 1 turn added"),
+        ]
+        distinct = archive.conn.execute("SELECT count(DISTINCT passage_id) FROM texts")
+        assert distinct.fetchone()[0] == archive.conn.execute(
+            "SELECT count(*) FROM passages"
+        ).fetchone()[0]
+        hits = search(archive, "Arctic", all_versions=True)
+        assert {hit.document_id for hit in hits} >= {1}
+        assert archive.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert archive.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -1,5 +1,5 @@
-"""How the archive stores a version compactly: its record as JSON compressed against its own
-capture, a contentless search index, and captures compressed against a base capture of their
+"""How the archive stores a version: its text in plain rows, unchanged sections and texts stored
+once, the sqlite-utils search index, and captures compressed against a base capture of their
 site; whatever is stored reads back exactly."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,11 +22,10 @@ from worker.archive import (
     get_version,
     iter_reparse_candidates,
     list_versions,
-    records,
     store_page,
 )
+from worker.archive.captures import Dictionaries
 from worker.archive.db import PAGE_SIZE
-from worker.archive.dictionaries import Dictionaries
 from worker.archive.search import search
 from worker.errors import ArchiveError
 from worker.page import Page
@@ -79,31 +77,16 @@ def test_every_fixture_record_reads_back_exactly(archive: Archive, path: Path) -
     assert exported.to_dict()["record"] == data
 
 
-def test_a_version_keeps_its_record_compressed_against_its_capture(archive: Archive) -> None:
+def test_a_version_is_plain_text_beside_its_compressed_capture(archive: Archive) -> None:
     record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
     html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
     put(archive, record, "https://mid.ru/en/a/", html)
-    (blob,) = archive.conn.execute("SELECT record FROM versions").fetchone()
-    dictionary = zstandard.ZstdCompressionDict(html, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-    data = zstandard.ZstdDecompressor(dict_data=dictionary).decompress(blob)
-    assert data == records.to_json(record) and json.loads(data) == record.to_dict()
-    # Nearly all of the record's text is in its capture: the stored record is a small fraction
-    # of its JSON, and far smaller than the JSON compressed alone.
-    assert len(blob) < 0.2 * len(data)
-    assert len(blob) < 0.5 * len(zstandard.ZstdCompressor(level=records.LEVEL).compress(data))
+    texts = {row[0] for row in archive.conn.execute("SELECT text FROM passages")}
     for section in record.sections:
-        for text in section.paragraphs + tuple(t.text for t in section.turns):
-            assert text.encode() not in blob
-
-
-def test_a_record_does_not_read_without_its_own_capture() -> None:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
-    html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
-    blob = records.pack(record, html)
-    assert records.unpack(blob, html) == record
-    with pytest.raises(records.UnreadableRecord):
-        records.unpack(blob, html[:-100])
-    assert records.unpack(records.pack(record, None), None) == record
+        assert set(section.paragraphs + tuple(t.text for t in section.turns)) <= texts
+    (title, speaker, toc) = archive.conn.execute("SELECT title, speaker, toc FROM versions").fetchone()
+    assert (title, speaker) == (record.title, record.speaker)
+    assert json.loads(toc) == [e.to_dict() for e in record.toc]
 
 
 def test_list_versions_compares_rebuilt_records(archive: Archive) -> None:
@@ -288,17 +271,13 @@ def test_a_new_archive_has_8_kib_pages_an_old_one_keeps_its_own(tmp_path: Path) 
         assert get_version(archive, put(archive, record, "https://mid.ru/a/")).record == record
 
 
-def test_search_finds_text_and_headings_in_the_contentless_index(archive: Archive) -> None:
+def test_search_reads_the_index_sqlite_utils_made(archive: Archive) -> None:
     record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
     put(archive, record, "https://mid.ru/a/")
-    heading = next(s.heading for s in record.sections if s.part == "answers" and s.heading)
     by_text = search(archive, '"disaster management"')
-    by_heading = search(archive, f'"{heading}"')
-    assert by_text and all("[disaster] [management]" in hit.snippet for hit in by_text)
-    assert by_heading and all(hit.heading == heading for hit in by_heading)
-    # The index holds no copy of the text: a contentless FTS5 table.
-    (text,) = archive.conn.execute("SELECT text FROM passages_fts LIMIT 1").fetchone()
-    assert text is None
+    assert by_text and all("[disaster management]" in hit.snippet for hit in by_text)
+    rows = list(archive.db.table("passages").search('"disaster management"'))
+    assert rows and all("disaster management" in str(row["text"]) for row in rows)
 
 
 # --- a damaged archive: one clear error, never a wrong record -----------------------------------
@@ -310,20 +289,17 @@ def stored_midru(archive: Archive) -> tuple[int, Record]:
     return put(archive, record, "https://mid.ru/en/a/", html), record
 
 
-def test_a_damaged_capture_makes_its_record_an_error_naming_both(archive: Archive) -> None:
+def test_a_text_changed_behind_the_archives_back_is_an_error_naming_the_version(
+    archive: Archive,
+) -> None:
     document_id, _ = stored_midru(archive)
     with archive.write() as conn:
-        conn.execute("UPDATE captures SET body = x'28b52ffd00' WHERE id = 1")
+        conn.execute("UPDATE passages SET text = 'something else' WHERE id = 1")
     with pytest.raises(
         ArchiveError,
-        match=r"^document 1 version 1 \(versions row 1\): its capture 1 cannot be read",
+        match=r"^document 1 version 1 \(versions row 1\): its stored text does not match",
     ):
         get_version(archive, document_id)
-    with pytest.raises(
-        ArchiveError,
-        match=r"^document 1 version 1 \(versions row 1\): its capture 1 cannot be read",
-    ):
-        search(archive, "BRICS")
 
 
 def test_a_record_that_does_not_match_its_identity_is_an_error(archive: Archive) -> None:
@@ -332,14 +308,3 @@ def test_a_record_that_does_not_match_its_identity_is_an_error(archive: Archive)
         conn.execute("UPDATE versions SET identity = ?", ("0" * 64,))
     with pytest.raises(ArchiveError, match="does not match its identity hash"):
         get_version(archive, document_id)
-
-
-def test_a_record_is_only_compressed_against_its_captures_own_bytes(archive: Archive) -> None:
-    from worker.archive.versions import NewVersion, add_version
-
-    document_id, record = stored_midru(archive)
-    new = NewVersion("reparse", "p2", 1, T0, b"not the capture's bytes")
-    expected = r"^capture 1: the bytes given are not the capture's own"
-    with pytest.raises(ArchiveError, match=expected), archive.write() as conn:
-        add_version(conn, document_id, record, new)
-    assert len(list_versions(archive, document_id)) == 1

@@ -425,8 +425,8 @@ def export(
     options: Options, fmt: str, since_date: datetime | None, site: str | None, out: Path | None
 ) -> None:
     """Export the latest version of every document, streamed (warc: every capture)."""
-    from worker.archive.export import export_passages, export_records
     from worker.archive.models import PASSAGE_COLUMNS
+    from worker.archive.queries import export_passages, export_records
 
     since = since_date.isoformat() if since_date else None
     if fmt == "warc":

@@ -41,13 +41,14 @@ from worker.archive import (
     start_run,
     store_failure,
     store_gone,
+    store_moved,
     store_not_modified,
     store_page,
     store_reparse,
     validators_for,
 )
 from worker.archive.db import Archive
-from worker.archive.models import ReparseCandidate, RunCounts, RunKind
+from worker.archive.models import ReparseCandidate, RunCounts, RunKind, error_outcome
 from worker.archive.queries import resolve_document
 from worker.archive.urls import canonical_url
 from worker.config import Source, WorkerConfig
@@ -89,7 +90,7 @@ def open_context(
     cache and per-host pacing outlive each job.
     """
     profiles = profiles or load_profiles(config.sites_dir)
-    archive = Archive.open(db_path or config.archive)
+    archive = Archive.open(db_path or config.archive, config.recheck)
     try:
         if fetcher is not None:
             yield Context(config, profiles, archive, fetcher)
@@ -178,29 +179,20 @@ def archive_url(
         )
     except HTTPStatusError as error:
         if error.status in GONE_STATUSES:
-            store_gone(
-                ctx.archive,
-                url,
-                error.status,
-                source=name,
-                duration=_since(started),
-                policy=ctx.config.recheck,
-            )
+            store_gone(ctx.archive, url, error.status, source=name, duration=_since(started))
             return _logged(FetchOutcome(url, "gone"))
         return _failed(ctx, url, name, f"http {error.status}", str(error), None, started)
     except FetchError as error:
         return _failed(ctx, url, name, error.outcome, str(error), None, started)
     if page.status == 304:
-        store_not_modified(
-            ctx.archive, url, source=name, duration=_since(started), policy=ctx.config.recheck
-        )
+        store_not_modified(ctx.archive, url, source=name, duration=_since(started))
         return _logged(FetchOutcome(url, "not-modified"))
     if page.url is not None and canonical_url(page.url) != canonical_url(url):
         # The address redirects: the page lives on at its new address, and the old one (a known
-        # document, or an address waiting for a retry) is marked moved away (gone), so its
-        # checks follow the schedule instead of coming due every run. Logged as a 301 `gone`,
-        # which also makes discovery count the address as known (recheck.known_urls).
-        store_gone(ctx.archive, url, 301, source=name, duration=0.0, policy=ctx.config.recheck)
+        # document, or an address waiting for a retry) is logged `moved` (a document there is
+        # marked gone), so its checks follow the schedule instead of coming due every run, and
+        # discovery counts the address as known (recheck.known_urls).
+        store_moved(ctx.archive, url, source=name, duration=0.0)
     return _store_page(
         ctx,
         url,
@@ -211,16 +203,33 @@ def archive_url(
     )
 
 
-def _store_page(
-    ctx: Context, url: str, page: Page, profile: SiteProfile, name: str | None, started: float
-) -> FetchOutcome:
+@dataclass(frozen=True)
+class Refused:
+    """A page that makes no version: `reason` is logged as `error: <reason>`."""
+
+    reason: str
+    message: str
+
+
+def extract_whole(page: Page, profile: SiteProfile, url: str) -> Record | Refused:
+    """The page's record, or why it is refused: the extractor's refusals, and a page that stops
+    part-way. The one rule for fetch and reparse alike, so a cut-off page never makes a version."""
     try:
         record = extract(page, profile)
     except ExtractError as error:
-        return _failed(ctx, url, name, error.reason, str(error), page, started)
+        return Refused(error.reason, str(error))
     if looks_truncated(page, record):
         detail = f"{url}: the page stops part-way; kept for a later try, not made a version"
-        return _failed(ctx, url, name, "truncated", detail, page, started)
+        return Refused("truncated", detail)
+    return record
+
+
+def _store_page(
+    ctx: Context, url: str, page: Page, profile: SiteProfile, name: str | None, started: float
+) -> FetchOutcome:
+    record = extract_whole(page, profile, url)
+    if isinstance(record, Refused):
+        return _failed(ctx, url, name, record.reason, record.message, page, started)
     result = store_page(
         ctx.archive,
         page,
@@ -228,7 +237,6 @@ def _store_page(
         source=name,
         parser_version=PARSER_VERSION,
         duration=_since(started),
-        policy=ctx.config.recheck,
     )
     return _logged(FetchOutcome(result.url, result.outcome, result.version))
 
@@ -249,9 +257,8 @@ def _failed(
         reason=reason,
         page=page,
         duration=_since(started),
-        policy=ctx.config.recheck,
     )
-    return _logged(FetchOutcome(url, f"error: {reason}", error=message))
+    return _logged(FetchOutcome(url, error_outcome(reason), error=message))
 
 
 def _logged(outcome: FetchOutcome) -> FetchOutcome:
@@ -567,21 +574,13 @@ def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
             status=candidate.status,
             fetched_at=candidate.fetched_at,
         )
-        try:
-            record = extract(
-                page, ctx.profiles.choose(candidate.url, _reparse_site(ctx, candidate))
-            )
-        except ExtractError as error:
-            log.info("reparse: %s", error, extra={"url": candidate.url})
+        profile = ctx.profiles.choose(candidate.url, _reparse_site(ctx, candidate))
+        record = extract_whole(page, profile, candidate.url)
+        if isinstance(record, Refused):
+            log.info("reparse: %s", record.message, extra={"url": candidate.url})
             counts["failed"] += 1
             continue
-        if looks_truncated(page, record):  # never a version, as when it was fetched
-            log.info("reparse: %s: the page stops part-way", candidate.url)
-            counts["failed"] += 1
-            continue
-        result = store_reparse(
-            ctx.archive, candidate, record, PARSER_VERSION, policy=ctx.config.recheck
-        )
+        result = store_reparse(ctx.archive, candidate, record, PARSER_VERSION)
         counts[result.outcome] += 1
     return ReparseReport(
         sum(counts.values()),

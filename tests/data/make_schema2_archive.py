@@ -1,6 +1,6 @@
 """Builds tests/data/schema2.db and schema2-export.jsonl with the worker as it was at schema 2
-(main at 62e9056, before migration 3). Kept for the record: today's worker cannot run it (it
-writes schema 3), so the .db file is committed; the upgrade test reads it.
+(main at 62e9056, before migrations 3 and 4). Kept for the record: today's worker cannot run it (it
+writes schema 4), so the .db file is committed; the upgrade test reads it.
 
 Contents: every imitation fixture page as version 1 (fetched with the profile its JSON names),
 a second version of one briefing with one paragraph edited and a third with a turn added, a

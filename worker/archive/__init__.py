@@ -1,32 +1,26 @@
-"""Stage 4, the archive: every distinct version of every briefing, in one SQLite file.
+"""Stage 4, the archive: every distinct version of every briefing, in one SQLite file that
+`sqlite3`, `sqlite-utils` and Datasette read as it is.
 
-db.py            `Archive`: one connection, PRAGMAs, migrations, `write()` (BEGIN IMMEDIATE)
-migrations.py    the schema, numbered by `PRAGMA user_version`
-migration2.py    schema 1 to 2: records compressed, a contentless index
-store.py         one page's outcome in one transaction (`store_page`, `store_failure`, …)
-versions.py      documents and the identity gate that decides a new version
-captures.py      raw bytes, zstd-compressed and content-addressed
-dictionaries.py  compressing a capture against a base capture of its site
-records.py       a version's record: JSON, zstd-compressed against its own capture
-passages.py      a record cut into the rows of the contentless full-text index
-fetchlog.py      one `fetches` row per attempt
-recheck.py       when documents, and addresses that only failed, are fetched again; which
-                 URLs are known
+db.py            `Archive`: one connection, PRAGMAs, migrations, `write()` (BEGIN IMMEDIATE), the
+                 recheck policy
+migrations/      the schema, one module per migration, numbered by `PRAGMA user_version`
+store.py         one page's outcome in one transaction; the version gate (`commit_version`);
+                 documents; the fetch log
+texts.py         a version's text in plain tables, unchanged sections and texts stored once
+captures.py      raw bytes, zstd-compressed against a base capture of their host
+recheck.py       when documents, and addresses that only failed, are fetched again; known URLs
 reparse.py       replaying stored captures through today's parser
 state.py         runs, source health and backoff, backfill progress
-queries.py       documents, versions and copies as users name them
-search.py        FTS5 search with safely quoted user queries
-snippets.py      the words around a hit, the query's words marked
-export.py        streaming records and passages out
+queries.py       documents, versions and copies as users name them; what changed; export
+search.py        FTS5 search with safely quoted user queries, FTS5's own snippets
 status.py        counts, size, recent errors, sources
-changes.py       what changed between two versions
 follow.py        `list`, `changes` and the captures in order (`export --format warc`)
 outbox.py        the notification outbox: events and each target's cursor
-models.py        the frozen dataclasses all of these hand out
+models.py        the frozen dataclasses all of these hand out; the fetch outcomes
+clock.py         timestamps as stored
 """
 
 from worker.archive.db import Archive
-from worker.archive.export import export_passages, export_records
 from worker.archive.models import (
     ArchiveStatus,
     BackfillState,
@@ -41,10 +35,18 @@ from worker.archive.models import (
     SourceStatus,
     StoredVersion,
     StoreResult,
+    Outcome,
     Validators,
     VersionInfo,
 )
-from worker.archive.queries import get_version, list_versions, other_copies, resolve_document
+from worker.archive.queries import (
+    export_passages,
+    export_records,
+    get_version,
+    list_versions,
+    other_copies,
+    resolve_document,
+)
 from worker.archive.recheck import (
     due_for_recheck,
     known_urls,
@@ -67,6 +69,7 @@ from worker.archive.status import status_summary
 from worker.archive.store import (
     store_failure,
     store_gone,
+    store_moved,
     store_not_modified,
     store_page,
     validators_for,
@@ -79,6 +82,7 @@ __all__ = [
     "BackfillState",
     "ChangeSummary",
     "DocumentInfo",
+    "Outcome",
     "RecentError",
     "ReparseCandidate",
     "RunCounts",
@@ -114,6 +118,7 @@ __all__ = [
     "status_summary",
     "store_failure",
     "store_gone",
+    "store_moved",
     "store_not_modified",
     "store_page",
     "store_reparse",

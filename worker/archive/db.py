@@ -6,6 +6,9 @@ or process opens its own, with its own cache of capture dictionaries. Every conn
 pages and full auto-vacuum. Writes go through `write()`, which opens the transaction with
 `BEGIN IMMEDIATE`: a deferred transaction that later needs the write lock fails at once with
 "database is locked" when another process writes, whatever the busy timeout.
+
+The recheck policy (when a document is fetched again) is given once, when the archive is opened:
+every store call reschedules with it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from types import TracebackType
 import sqlite_utils
 
 from worker.archive import migrations
-from worker.archive.dictionaries import Dictionaries
+from worker.archive.captures import Dictionaries
+from worker.config import RecheckPolicy
 from worker.errors import ArchiveError
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
@@ -29,20 +33,24 @@ PAGE_SIZE = 8192  # rows of 1-4 KB (captures, index blocks) pack into 4 KB pages
 class Archive:
     """An open archive. Use `Archive.open(path)`, as a context manager or with `close()`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, policy: RecheckPolicy | None = None
+    ) -> None:
         self.path = path
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
-        self.dictionaries = Dictionaries()  # prepared bases for captures (dictionaries.py)
+        self.dictionaries = Dictionaries()  # prepared bases for captures (captures.py)
+        self.policy = policy or RecheckPolicy()  # when stored documents are checked again
 
     @classmethod
-    def open(cls, path: Path) -> Archive:
-        """Open (creating if needed) the archive at `path` and bring its schema up to date."""
+    def open(cls, path: Path, policy: RecheckPolicy | None = None) -> Archive:
+        """Open (creating if needed) the archive at `path` and bring its schema up to date;
+        `policy` schedules the rechecks of what is stored through it (default: the built-in)."""
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as error:
             raise ArchiveError(f"{path}: cannot open archive: {error}") from None
-        archive = cls(path, conn)
+        archive = cls(path, conn, policy)
         try:
             archive._configure()
             if migrations.schema_version(conn) != migrations.SCHEMA_VERSION:

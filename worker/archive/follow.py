@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from worker.archive import captures, clock, snippets
+from worker.archive import captures, clock
 from worker.archive.captures import StoredCapture
-from worker.archive.changes import summarise
 from worker.archive.db import Archive
-from worker.archive.queries import get_version
+from worker.archive.queries import get_version, summarise
+from worker.archive.search import fold, words
 from worker.diff import RecordDiff, diff_records
 from worker.errors import ArchiveError, SearchQueryError
 
@@ -268,7 +268,7 @@ def change_diff(archive: Archive, change: Change) -> RecordDiff | None:
 def _speaker_words(speaker: str | None) -> list[str]:
     if speaker is None:
         return []
-    wanted = [snippets.fold(word) for word in snippets.words(speaker)]
+    wanted = [fold(word) for word in words(speaker)]
     if not wanted:
         raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
     return wanted
@@ -276,7 +276,7 @@ def _speaker_words(speaker: str | None) -> list[str]:
 
 def _speaks(speaker: str | None, wanted: list[str]) -> bool:
     """Whether each wanted word begins a word of `speaker` (as `search --speaker` matches)."""
-    said = [snippets.fold(word) for word in snippets.words(speaker or "")]
+    said = [fold(word) for word in words(speaker or "")]
     return all(any(word.startswith(w) for word in said) for w in wanted)
 
 

@@ -8,14 +8,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from worker.archive import clock
 from worker.record import Record
 
-StoreOutcome = Literal["new", "changed", "unchanged"]
+# ---- the outcomes of a fetch: the one definition every module and the schema's check use ----
+
+# What one fetch of one address came to, as `fetches.outcome` holds it; a failure is
+# `error: <reason>` (`error_outcome`). `moved`: the address redirects elsewhere.
+Outcome = Literal["new", "changed", "unchanged", "not-modified", "gone", "moved"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+StoreOutcome = Literal["new", "changed", "unchanged"]  # what storing a parsed page can come to
+SUCCESSES: tuple[Outcome, ...] = ("new", "changed", "unchanged", "not-modified")
+ERROR = "error: "
 RunKind = Literal["discover", "recheck", "backfill", "manual"]
 VersionCause = Literal["fetch", "reparse"]
+
+
+def error_outcome(reason: str) -> str:
+    """`error: <reason>` on one line, however the reason was written."""
+    return ERROR + (" ".join(reason.split()) or "unknown")
+
+
+def outcome_check(column: str) -> str:
+    """The SQL condition a stored outcome meets (the `fetches.outcome` CHECK)."""
+    return f"{column} IN ({_sql_list(OUTCOMES)}) OR {column} LIKE '{ERROR}%'"
+
+
+def succeeded(column: str) -> str:
+    """The SQL condition of an outcome that is a success (the page answered, parsed or 304)."""
+    return f"{column} IN ({_sql_list(SUCCESSES)})"
+
+
+def _sql_list(words: tuple[str, ...]) -> str:
+    return ", ".join(f"'{word}'" for word in words)
+
 
 _COUNTED = {
     "new": "new",
@@ -79,10 +107,11 @@ class RunCounts:
     def plus(self, outcome: str) -> RunCounts:
         """These counts with one more page of `outcome` (a `fetches.outcome` value).
 
-        `gone` is seen but neither a success nor a failure; any `error: ...` is a failure.
+        `gone` and `moved` are seen but neither a success nor a failure; any `error: ...` is a
+        failure.
         """
         bumped = replace(self, seen=self.seen + 1)
-        if outcome == "gone":
+        if outcome in ("gone", "moved"):
             return bumped
         field = _COUNTED.get(outcome, "failed")
         return replace(bumped, **{field: getattr(bumped, field) + 1})

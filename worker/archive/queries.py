@@ -1,21 +1,32 @@
-"""Reading the archive: find a document, its versions and copies (`show`, `versions`).
+"""Reading the archive: a document, its versions and copies (`show`, `versions`), what changed
+between two versions, and streaming it out (`export`).
 
 DOC, as users type it, is a URL, a numeric document id or a ministry document number
 (`1012-29-05-2024`). Several mirrors may carry one number; the earliest stored answers, and
-`other_copies` lists the rest. Search, export and status live beside this module.
+`other_copies` lists the rest. A version's record is rebuilt from its plain rows
+(`texts.record_of`). Search and status live beside this module.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
-from worker.archive.changes import summarise
+from worker.archive import clock, texts
 from worker.archive.db import Archive
-from worker.archive.models import DocumentInfo, StoredVersion, VersionInfo
+from worker.archive.models import (
+    ChangeSummary,
+    DocumentInfo,
+    ExportedPassage,
+    ExportedVersion,
+    StoredVersion,
+    VersionInfo,
+)
 from worker.archive.urls import canonical_url
-from worker.archive.versions import PackedRecord, read_record
-from worker.errors import DocumentNotFound, VersionNotFound
+from worker.diff import diff_records
+from worker.errors import ArchiveError, DocumentNotFound, VersionNotFound
 from worker.record import Record
 
 _DOCUMENT = """
@@ -25,8 +36,8 @@ SELECT d.id, d.canonical_url, d.site, d.document_number, d.title, d.published, d
 FROM documents AS d
 """
 
-_VERSION = """
-SELECT number, seen_at, cause, identity, parser_version, capture_id, record, id
+_VERSION = f"""
+SELECT seen_at, cause, parser_version, capture_id, {texts.VERSION_COLUMNS}
 FROM versions WHERE document_id = ?
 """
 
@@ -103,15 +114,101 @@ def _no_version(conn: sqlite3.Connection, document_id: int, number: int | None) 
 def _stored(archive: Archive, document_id: int, row: Any) -> StoredVersion:
     return StoredVersion(
         document_id=document_id,
-        number=row[0],
-        seen_at=row[1],
-        cause=row[2],
-        identity=row[3],
-        parser_version=row[4],
-        capture_id=row[5],
-        record=read_record(archive, PackedRecord(row[7], row[5], row[3], row[6])),
+        number=row[6],
+        seen_at=row[0],
+        cause=row[1],
+        identity=row[7],
+        parser_version=row[2],
+        capture_id=row[3],
+        record=texts.record_of(archive.conn, row[4:]),
     )
 
 
 def _document(row: Any) -> DocumentInfo:
     return DocumentInfo(*row)
+
+
+# ---- what changed between two versions ------------------------------------------------------
+# What changed between two versions of a record, counted for `briefings versions`.
+# 
+# The counts are read off `worker.diff.diff_records`, the diff `briefings diff` shows, so the two
+# commands always agree: the same fields (`site`, `language`, `url` and `warnings` are not
+# compared), sections aligned by part and heading, and turns paired the same way inside each
+# changed section (an edited turn is `changed`; one rewritten past recognition is one removed
+# and one added, as the diff shows it).
+
+
+def summarise(before: Record, after: Record) -> ChangeSummary:
+    diff = diff_records(before, after)
+    fields = tuple(change.field for change in diff.fields) + (("toc",) if diff.toc else ())
+    sections = Counter(section.status for section in diff.changed_sections)
+    turns = Counter(
+        item.status
+        for section in diff.changed_sections
+        for item in section.items
+        if item.kind == "turn"
+    )
+    return ChangeSummary(
+        fields=fields,
+        sections_added=sections["added"],
+        sections_removed=sections["removed"],
+        sections_changed=sections["changed"],
+        turns_added=turns["added"],
+        turns_removed=turns["removed"],
+        turns_changed=turns["changed"],
+    )
+
+
+# ---- streaming out (`briefings export`): rows read with a live cursor, one at a time, so an
+# export of the whole archive never holds it in memory; `since` (a date or an ISO time) keeps the
+# versions first seen at or after it, for incremental exports.
+
+_RECORDS = f"""
+SELECT d.canonical_url, v.seen_at, v.cause, {", ".join(f"v.{c}" for c in texts.VERSION_FIELDS)}
+FROM latest_versions AS v
+JOIN documents AS d ON d.id = v.document_id
+WHERE :since IS NULL OR v.seen_at >= :since
+ORDER BY v.document_id
+"""
+
+
+def export_records(archive: Archive, since: str | None) -> Iterator[ExportedVersion]:
+    """The latest version of each document (first seen at or after `since`), in document order."""
+    cursor = archive.conn.execute(_RECORDS, {"since": _since(since)})
+    for url, seen_at, cause, *columns in cursor:
+        record = texts.record_of(archive.conn, columns)
+        yield ExportedVersion(columns[1], url, columns[2], seen_at, cause, record)
+
+
+def export_passages(archive: Archive, since: str | None) -> Iterator[ExportedPassage]:
+    """The passages of each latest version, cut from its record exactly as they were indexed."""
+    for version in export_records(archive, since):
+        record = version.record
+        for p in texts.passages(record):
+            yield ExportedPassage(
+                document_id=version.document_id,
+                url=version.url,
+                title=record.title,
+                published=record.published,
+                version=version.version,
+                seen_at=version.seen_at,
+                section_index=p.section_index,
+                seq=p.seq,
+                part=p.part,
+                heading=p.heading,
+                role=p.role,
+                speaker=p.speaker,
+                text=p.text,
+            )
+
+
+def _since(since: str | None) -> str | None:
+    """A bare date stays a date (it sorts before that day's times); a time is normalised."""
+    if since is None:
+        return None
+    if len(since) == 10:
+        try:
+            return clock.parse(since).date().isoformat()
+        except ArchiveError:
+            raise ArchiveError(f"since: expected a date or ISO 8601 time, got {since!r}") from None
+    return clock.stamp(since)

@@ -44,10 +44,9 @@ def reschedule(conn: sqlite3.Connection, document_id: int, now: str, policy: Rec
     return due
 
 
-def schedule_next_check(
-    archive: Archive, url: str, *, policy: RecheckPolicy | None = None, now: str | None = None
-) -> str:
-    """Reschedule the document at `url` as if checked at `now`; returns its `next_check_at`."""
+def schedule_next_check(archive: Archive, url: str, *, now: str | None = None) -> str:
+    """Reschedule the document at `url` as if checked at `now` (with the archive's policy);
+    returns its `next_check_at`."""
     canonical = canonical_url(url)
     with archive.write() as conn:
         row = conn.execute(
@@ -55,7 +54,7 @@ def schedule_next_check(
         ).fetchone()
         if row is None:
             raise DocumentNotFound(f"{url}: no such document in {archive.path}")
-        return reschedule(conn, int(row[0]), clock.stamp(now), policy or RecheckPolicy())
+        return reschedule(conn, int(row[0]), clock.stamp(now), archive.policy)
 
 
 def reschedule_retry(conn: sqlite3.Connection, url: str, now: str, policy: RecheckPolicy) -> None:
@@ -101,8 +100,8 @@ def due_for_recheck(archive: Archive, now: datetime, limit: int) -> list[str]:
     return [str(url) for _, url in sorted(chosen, key=lambda row: str(row[0]))]
 
 
-# How the fetch log shows an address that redirected (pipeline.archive_url logs it so).
-_REDIRECTED = "status = 301 AND outcome = 'gone'"
+# How the fetch log shows an address that redirected (`store.store_moved`).
+_REDIRECTED = "outcome = 'moved'"
 
 
 def known_urls(archive: Archive, urls: Iterable[str]) -> set[str]:

@@ -21,18 +21,17 @@ from dataclasses import dataclass
 
 from worker.archive import captures, clock
 from worker.archive.db import Archive
-from worker.archive.models import ReparseCandidate, StoreOutcome, StoreResult
+from worker.archive.models import ReparseCandidate, StoreResult, succeeded
 from worker.archive.recheck import reschedule
-from worker.archive.versions import (
+from worker.archive.store import (
     LatestVersion,
-    NewVersion,
-    add_version,
+    Made,
+    commit_version,
     create_document,
     find_document,
     latest_version,
     version_identity,
 )
-from worker.config import RecheckPolicy
 from worker.record import Record
 
 _LATEST_VERSION_CAPTURES = """
@@ -52,7 +51,7 @@ ORDER BY v.document_id, max(v.number)
 """
 
 # The newest failed-but-kept bytes of each URL, unless a success came after them.
-_FAILED_CAPTURES = """
+_FAILED_CAPTURES = f"""
 SELECT f.capture_id, f.document_id, f.url, NULL, 1
 FROM fetches AS f
 WHERE f.id IN (
@@ -61,18 +60,17 @@ WHERE f.id IN (
 )
 AND NOT EXISTS (
     SELECT 1 FROM fetches AS later
-    WHERE later.url = f.url AND later.id > f.id
-    AND later.outcome IN ('new', 'changed', 'unchanged', 'not-modified')
+    WHERE later.url = f.url AND later.id > f.id AND {succeeded("later.outcome")}
 )
 ORDER BY f.id
 """
 
 
 # Whether a fetch of the URL succeeded after the last failed one that kept the capture.
-_SUCCEEDED_SINCE = """
+_SUCCEEDED_SINCE = f"""
 SELECT EXISTS (
     SELECT 1 FROM fetches
-    WHERE url = ? AND outcome IN ('new', 'changed', 'unchanged', 'not-modified')
+    WHERE url = ? AND {succeeded("outcome")}
     AND id > (
         SELECT max(id) FROM fetches WHERE url = ? AND capture_id = ? AND outcome LIKE 'error: %'
     )
@@ -125,7 +123,6 @@ def store_reparse(
     parser_version: str,
     *,
     now: str | None = None,
-    policy: RecheckPolicy | None = None,
 ) -> StoreResult:
     """Write `record` as a `reparse` version if the candidate is its document's latest capture
     and the record differs from the latest version; an older capture's record is only compared
@@ -136,7 +133,7 @@ def store_reparse(
         document_id = find_document(conn, candidate.url)
         if document_id is None:
             document_id = create_document(conn, candidate.url, candidate.fetched_at)
-            reschedule(conn, document_id, at, policy or RecheckPolicy())
+            reschedule(conn, document_id, at, archive.policy)
         latest = latest_version(conn, document_id)
         if not _is_latest_capture(conn, candidate, latest):
             number = candidate.made_version or (0 if latest is None else latest.number)
@@ -145,12 +142,9 @@ def store_reparse(
             return StoreResult(
                 "unchanged" if same else "changed", document_id, number, candidate.url
             )
-        if latest is not None and latest.identity == stored.identity():
-            return StoreResult("unchanged", document_id, latest.number, candidate.url)
-        new = NewVersion("reparse", parser_version, candidate.capture_id, at, candidate.body)
-        number = add_version(conn, document_id, stored, new)
-    outcome: StoreOutcome = "new" if latest is None else "changed"
-    return StoreResult(outcome, document_id, number, candidate.url)
+        made = Made(parser_version, at, capture_id=candidate.capture_id)
+        version = commit_version(archive, document_id, stored, made)
+    return StoreResult(version.outcome, document_id, version.number, candidate.url)
 
 
 def _is_latest_capture(

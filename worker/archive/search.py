@@ -1,89 +1,74 @@
-"""Full-text search over passages (`briefings search`).
+"""Full-text search over passages (`briefings search`), with the index anyone else uses.
 
-User queries never reach FTS5 as typed. Each word becomes a quoted FTS5 string, so punctuation,
-`-`, `:` or a stray keyword cannot be read as syntax; `"two words"` is a phrase; a word ending
-in `*` is a prefix; upper-case `AND`, `OR`, `NOT` and parentheses keep their FTS5 meaning; words
-side by side must all occur. The query is matched against passage text and headings; a heading
-is indexed with its section's first passage (`passages.py`). `speaker=` keeps the passages
-whose speaker has its words, each whole or as a beginning. A query FTS5 still cannot run
-raises `SearchQueryError`.
+`passages_fts` is the FTS5 table sqlite-utils makes for `passages.text` (external content, kept
+in sync by triggers), so `sqlite-utils search`, Datasette's search box and this module read one
+index. User queries never reach FTS5 as typed. Each word becomes a quoted FTS5 string, so
+punctuation, `-`, `:` or a stray keyword cannot be read as syntax; `"two words"` is a phrase; a
+word ending in `*` is a prefix; upper-case `AND`, `OR`, `NOT` and parentheses keep their FTS5
+meaning; words side by side must all occur. `speaker=` keeps the passages whose speaker has its
+words, each whole or as a beginning. Snippets are FTS5's own `snippet()`. A query FTS5 still
+cannot run raises `SearchQueryError`.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from worker.archive import snippets
 from worker.archive.db import Archive
 from worker.archive.models import SearchHit
-from worker.archive.passages import Passage, passages
-from worker.archive.versions import PackedRecord, read_record
-from worker.errors import ArchiveError, SearchQueryError
+from worker.errors import SearchQueryError
 
 # What SQLite says about a MATCH expression it cannot run (anything else is not the user's fault).
 _QUERY_ERRORS = ("fts5", "MATCH", "unterminated string")
 _OPERATORS = ("AND", "OR", "NOT")
 _TOKEN = re.compile(r'"([^"]*)"|([()])|([^\s()"]+)|(")')
+_WORD = re.compile(r"[^\W_]+")
+START, END, ELLIPSIS, WORDS = "[", "]", "…", 16
 
-# The index is contentless (passages.py): a hit's passage is read from its version's record.
-_SEARCH = """
-SELECT passages_fts.rowid - v.passages_from, d.canonical_url, d.title, d.published, v.number,
-    d.id, v.id, v.capture_id, v.identity, v.record
+# A hit is a passage in a section of a version: one row per place it was said.
+_SEARCH = f"""
+SELECT d.canonical_url, v.title, v.published, v.number, d.id, sp.speaker, s.heading,
+    snippet(passages_fts, 0, '{START}', '{END}', '{ELLIPSIS}', {WORDS})
 FROM passages_fts
-JOIN versions AS v ON v.id = (
-    SELECT id FROM versions WHERE passages_from <= passages_fts.rowid
-    ORDER BY passages_from DESC, id DESC LIMIT 1
-)
+JOIN section_passages AS sp ON sp.passage_id = passages_fts.rowid
+JOIN version_sections AS vs ON vs.section_id = sp.section_id
+JOIN sections AS s ON s.id = sp.section_id
+JOIN versions AS v ON v.id = vs.version_id
 JOIN documents AS d ON d.id = v.document_id
 WHERE passages_fts MATCH :match
 """
 
 _FILTERS = {
     "latest": "v.number = (SELECT max(number) FROM versions WHERE document_id = v.document_id)",
-    "since": "substr(d.published, 1, 10) >= :since",
-    "until": "substr(d.published, 1, 10) <= :until",
-    "site": "d.site = :site",
+    "since": "substr(v.published, 1, 10) >= :since",
+    "until": "substr(v.published, 1, 10) <= :until",
+    "site": "v.site = :site",
+    "speaker": "worker_speaker_has(sp.speaker, :speaker)",
 }
 
 
 def fts_query(query: str) -> str:
     """The FTS5 MATCH expression for a user's query (see the module docstring)."""
-    return _parse(query)[0]
-
-
-def _parse(query: str) -> tuple[str, list[snippets.Term]]:
-    """The MATCH expression for `query`, and the terms a snippet marks (all but those under a
-    NOT), each once."""
     terms: list[str] = []
-    marks: list[snippets.Term] = []
-    negated: list[bool] = [False]  # per open parenthesis: whether NOT applies to it
     # FTS5 reads its query as a C string: a NUL would cut a quoted word in half.
     for match in _TOKEN.finditer(query.replace("\x00", " ")):
         phrase, paren, word, stray = match.groups()
         if stray:
             raise SearchQueryError(f"search query {query!r} has an unbalanced double quote")
-        text = phrase if phrase is not None else word
-        term = paren or _term(text)
+        term = paren or _term(phrase if phrase is not None else word)
         if term is None:
             continue
         if terms and _ends_operand(terms[-1]) and _starts_operand(term):
             terms.append("AND")
-        after_not = bool(terms) and terms[-1] == "NOT"
-        if term == "(":
-            negated.append(negated[-1] or after_not)
-        elif term == ")" and len(negated) > 1:
-            negated.pop()
-        elif term.startswith('"') and not (after_not or negated[-1]):
-            mark = snippets.term(text.rstrip("*"), prefix=text.endswith("*"))
-            if mark is not None and mark not in marks:
-                marks.append(mark)
         terms.append(term)
     if not any(_starts_operand(t) and t != "(" for t in terms):
         raise SearchQueryError(f"search query {query!r} has no words to search for")
-    return "{text heading} : (" + " ".join(terms) + ")", marks
+    return " ".join(terms)
 
 
 def _term(word: str) -> str | None:
@@ -117,75 +102,72 @@ def search(
     limit: int = 50,
 ) -> list[SearchHit]:
     """Passages matching `query`, best first; latest versions only unless `all_versions`."""
-    match, marks = _parse(query)
+    speaker_words = None
     if speaker is not None:
-        match = f"({match}) AND {_speaker_match(speaker)}"
+        speaker_words = " ".join(fold(word) for word in words(speaker))
+        if not speaker_words:
+            raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
     params: dict[str, Any] = {
-        "match": match,
+        "match": fts_query(query),
         "since": _date(since, "since"),
         "until": _date(until, "until"),
         "site": site,
+        "speaker": speaker_words,
         "limit": limit,
     }
-    wanted = [name for name in ("since", "until", "site") if params[name] is not None]
+    wanted = [name for name in ("since", "until", "site", "speaker") if params[name] is not None]
     if not all_versions:
         wanted.insert(0, "latest")
     sql = _SEARCH + "".join(f" AND {_FILTERS[name]}" for name in wanted)
-    sql += " ORDER BY rank, passages_fts.rowid LIMIT :limit"
+    sql += " ORDER BY passages_fts.rank, d.id, v.number, vs.position, sp.position LIMIT :limit"
+    archive.conn.create_function("worker_speaker_has", 2, _speaker_has, deterministic=True)
     try:
         rows = archive.conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as error:
         if not any(mark in str(error) for mark in _QUERY_ERRORS):
             raise
         raise SearchQueryError(f"cannot search for {query!r}: {error}") from None
-    read = _Passages(archive)
-    hits = []
-    for row in rows:
-        seq, url, title, published, number, document_id = row[:6]
-        passage = read.get(PackedRecord(*row[6:]), seq)
-        # The snippet may come from the heading only where the index holds it.
-        texts = [passage.text, passage.heading or ""] if passage.opens_section else [passage.text]
-        hits.append(
-            SearchHit(
-                url=url,
-                title=title,
-                published=published,
-                speaker=passage.speaker,
-                heading=passage.heading,
-                snippet=snippets.snippet(texts, marks),
-                version=number,
-                document_id=document_id,
-            )
+    return [
+        SearchHit(
+            url=row[0],
+            title=row[1],
+            published=row[2],
+            version=row[3],
+            document_id=row[4],
+            speaker=row[5],
+            heading=row[6],
+            snippet=row[7],
         )
-    return hits
+        for row in rows
+    ]
 
 
-def _speaker_match(speaker: str) -> str:
-    """The MATCH expression for passages whose speaker has every word of `speaker` (or a word
-    starting with it): "Zakharova", "maria zakh" and "TASS" all find their speakers."""
-    words = snippets.words(speaker)
-    if not words:
-        raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
-    return "{speaker} : (" + " ".join('"' + w + '" *' for w in words) + ")"
+def _speaker_has(speaker: str | None, wanted: str) -> bool:
+    """Whether every one of the `wanted` words (folded) starts a word of `speaker`: "Zakharova",
+    "maria zakh" and "TASS" all find their speakers."""
+    if speaker is None:
+        return False
+    own = [fold(word) for word in words(speaker)]
+    return all(any(o.startswith(w) for o in own) for w in wanted.split())
 
 
-class _Passages:
-    """Passages read from their versions' records, each record read once per search."""
+def words(text: str) -> list[str]:
+    """The words of `text` as the index splits it: runs of letters and digits."""
+    return _WORD.findall(text)
 
-    def __init__(self, archive: Archive) -> None:
-        self.archive = archive
-        self._read: dict[int, list[Passage]] = {}
 
-    def get(self, packed: PackedRecord, seq: int) -> Passage:
-        read = self._read.get(packed.version_id)
-        if read is None:
-            read = self._read[packed.version_id] = list(passages(read_record(self.archive, packed)))
-        if not 0 <= seq < len(read):
-            raise ArchiveError(
-                f"version {packed.version_id}: the search index has a passage {seq} its record"
-                f" lacks ({len(read)} passages)"
-            )
-        return read[seq]
+def fold(word: str) -> str:
+    """A word as the index compares it: lower case, and Latin letters without their accents
+    (`unicode61 remove_diacritics 2` leaves other scripts' letters whole: й is not и)."""
+    return "".join(_fold_letter(ch) for ch in word.lower())
+
+
+@lru_cache(maxsize=4096)
+def _fold_letter(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFD", ch)
+    if len(decomposed) > 1 and unicodedata.name(decomposed[0], "").startswith("LATIN"):
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return ch
 
 
 def _date(value: str | None, name: str) -> str | None:

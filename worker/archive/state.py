@@ -11,8 +11,7 @@ import sqlite3
 
 from worker.archive import clock
 from worker.archive.db import Archive
-from worker.archive.fetchlog import error_outcome
-from worker.archive.models import BackfillState, RunCounts, RunKind, SourceState
+from worker.archive.models import BackfillState, RunCounts, RunKind, SourceState, error_outcome
 
 BACKOFF_BASE = 300.0
 BACKOFF_MAX = 86400.0

@@ -21,7 +21,7 @@ _COUNTS = """
 SELECT
     (SELECT count(*) FROM documents),
     (SELECT count(*) FROM versions),
-    (SELECT count(*) FROM passages_fts),
+    (SELECT count(*) FROM section_passages AS sp JOIN version_sections AS vs ON vs.section_id = sp.section_id),
     (SELECT count(*) FROM captures),
     (SELECT count(*) FROM fetches),
     (SELECT count(*) FROM documents WHERE gone_at IS NOT NULL)

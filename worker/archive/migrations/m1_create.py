@@ -1,35 +1,8 @@
-"""The archive's schema, created and upgraded by numbered migrations.
-
-`PRAGMA user_version` holds the number of the last migration applied. `upgrade` runs the missing
-ones, in order, inside the caller's write transaction, so two processes opening a new archive at
-once cannot both create it. Migration 1 created the whole schema; later changes append a
-migration, never edit an old one (tests snapshot the result). A migration is SQL statements,
-then, if it has one, a step in Python (moving data, rebuilding a table).
-
-The tables are plain tables that `sqlite-utils` and Datasette read as they are. Since migration
-2 the text of a version lives only in its compressed record (`records.py`), and the FTS5 index
-over passages is contentless (`passages.py`): search it with `briefings search`.
-"""
+"""Migration 1: the whole schema as the first worker created it (frozen; never edited)."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from worker.archive import migration2, outbox
-from worker.errors import ArchiveError
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    statements: tuple[str, ...]
-    move: Callable[[sqlite3.Connection], None] | None = None  # runs after `statements`
-
-
-_TABLES = (
+TABLES = (
     """CREATE TABLE sources (
     name TEXT PRIMARY KEY,
     last_run_at TEXT,
@@ -136,7 +109,7 @@ _TABLES = (
 )""",
 )
 
-_INDEXES = (
+INDEXES = (
     "CREATE INDEX documents_next_check_at ON documents (next_check_at)",
     "CREATE INDEX documents_document_number ON documents (document_number)",
     "CREATE INDEX documents_title ON documents (title)",
@@ -155,7 +128,7 @@ _INDEXES = (
 # tokenize="unicode61 remove_diacritics 2")` writes, so its `detect_fts` (which Datasette also
 # uses) recognises the table. Speakers are not indexed: search filters them with `LIKE` on
 # passages, and indexing the same name on every passage cost ~5% of the index.
-_FTS = (
+FTS = (
     """CREATE VIRTUAL TABLE "passages_fts" USING FTS5 (
     "text", "heading",
     tokenize='unicode61 remove_diacritics 2',
@@ -173,7 +146,7 @@ END""",
 END""",
 )
 
-_VIEWS = (
+VIEWS = (
     """CREATE VIEW latest_versions AS
 SELECT versions.* FROM versions
 WHERE versions.number = (
@@ -200,50 +173,4 @@ JOIN documents AS b ON b.id <> a.id AND (
 )""",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "create the schema", _TABLES + _INDEXES + _FTS + _VIEWS),
-    Migration(
-        2,
-        "records compressed against their captures; a contentless search index",
-        migration2.BEFORE,
-        migration2.move,
-    ),
-    Migration(3, "the notification outbox", outbox.TABLES),
-)
-SCHEMA_VERSION = MIGRATIONS[-1].version
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    return version
-
-
-def upgrade(conn: sqlite3.Connection, where: str) -> int:
-    """Apply every migration newer than the archive; call inside a write transaction."""
-    current = schema_version(conn)
-    if current > SCHEMA_VERSION:
-        raise ArchiveError(
-            f"{where}: archive schema version {current} is newer than this worker's "
-            f"({SCHEMA_VERSION}); upgrade the worker"
-        )
-    for migration in MIGRATIONS:
-        if migration.version > current:
-            for statement in migration.statements:
-                conn.execute(statement)
-            if migration.move is not None:
-                try:
-                    migration.move(conn)
-                except ArchiveError as error:  # the caller's transaction rolls back whole
-                    raise ArchiveError(
-                        f"{where}: cannot upgrade to schema {migration.version}, nothing was"
-                        f" changed: {error}"
-                    ) from None
-            conn.execute(f"PRAGMA user_version = {migration.version:d}")
-    broken = conn.execute("PRAGMA foreign_key_check").fetchone()
-    if broken is not None:  # db.py runs migrations with foreign keys off: check them here
-        raise ArchiveError(
-            f"{where}: cannot upgrade, nothing was changed: after the upgrade {broken[0]} row"
-            f" {broken[1]} would point at a missing {broken[2]} row"
-            " (check it with `PRAGMA foreign_key_check`)"
-        )
-    return SCHEMA_VERSION
+STATEMENTS = TABLES + INDEXES + FTS + VIEWS

@@ -25,8 +25,7 @@ from typing import Any
 
 import zstandard
 
-from worker.archive import passages, records
-from worker.archive.dictionaries import Dictionaries
+from worker.archive.captures import Dictionaries
 from worker.errors import ArchiveError
 from worker.record import Record
 
@@ -123,14 +122,14 @@ def _move_version(conn: sqlite3.Connection, dictionaries: Dictionaries, version_
         if row[12] is None:
             raise ArchiveError(f"{where}: its capture {row[7]} is missing")
         body = dictionaries.unpack(conn, row[9], row[10], row[11])
-    passages_from = passages.next_rowid(conn)
+    passages_from = _next_rowid(conn)
     conn.execute(
         "INSERT INTO versions_compact (id, document_id, number, seen_at, cause, identity,"
         " parser_version, capture_id, passages_from, record)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (*row[:8], passages_from, records.pack(record, body)),
+        (*row[:8], passages_from, _pack(record, body)),
     )
-    passages.insert(conn, passages_from, record)
+    _index(conn, passages_from, record)
 
 
 def _joined(outline: dict[str, Any], rows: list[Any], where: str) -> dict[str, Any]:
@@ -151,3 +150,38 @@ def _joined(outline: dict[str, Any], rows: list[Any], where: str) -> dict[str, A
     if at != len(rows):
         raise ArchiveError(f"{where}: it has passages its record's outline lacks")
     return {**outline, "sections": sections}
+
+
+# ---- schema 2's stored format, frozen with this migration ------------------------------------
+
+
+def _pack(record: Record, capture_body: bytes | None) -> bytes:
+    """The record's JSON, zstd-compressed (level 3, checksummed) against its capture's bytes."""
+    data = json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    if capture_body is None:
+        return zstandard.ZstdCompressor(level=3, write_checksum=True).compress(data)
+    raw = zstandard.ZstdCompressionDict(capture_body, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    return zstandard.ZstdCompressor(level=3, dict_data=raw, write_checksum=True).compress(data)
+
+
+def _next_rowid(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT rowid FROM passages_fts ORDER BY rowid DESC LIMIT 1").fetchone()
+    return 1 if row is None else int(row[0]) + 1
+
+
+def _index(conn: sqlite3.Connection, passages_from: int, record: Record) -> None:
+    """The record's passages as rows of the contentless index, in record order; a section's
+    heading with its first passage only."""
+    rows = []
+    seq = 0
+    for section in record.sections:
+        if section.part == "statements":
+            spoken = [(record.speaker, text) for text in section.paragraphs]
+        else:
+            spoken = [(turn.speaker, turn.text) for turn in section.turns]
+        for k, (speaker, text) in enumerate(spoken):
+            rows.append((passages_from + seq, text, section.heading if k == 0 else None, speaker))
+            seq += 1
+    conn.executemany(
+        "INSERT INTO passages_fts (rowid, text, heading, speaker) VALUES (?, ?, ?, ?)", rows
+    )
