@@ -48,8 +48,7 @@ from sitegen import (
 
 from worker.archive import export_records
 from worker.archive.db import Archive
-from worker.archive.passages import passages
-from worker.archive.records import to_json
+from worker.archive.texts import passages
 from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
 from worker.pipeline import archive_url, open_context
 from worker.profiles import Profiles, load_profiles
@@ -165,8 +164,7 @@ def measure_storage(db: Path) -> Storage:
             f" count(*) - {based} FROM captures"
         ).fetchone()
         versions = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
-        record_blobs = conn.execute("SELECT coalesce(sum(length(record)), 0) FROM versions")
-        record_blob = int(record_blobs.fetchone()[0])
+        record_blob = 0  # schema 3 keeps no record blobs: the text is in plain tables
         groups: dict[str, int] = {}
         try:
             owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
@@ -204,7 +202,7 @@ def _record_sizes(db: Path) -> tuple[int, int]:
     with Archive.open(db) as archive:
         for version in export_records(archive, None):
             record = version.record
-            record_json += len(to_json(record))
+            record_json += len(record.to_json(indent=None).encode())
             text += sum(len(p.text.encode()) for p in passages(record))
     return text, record_json
 
@@ -306,11 +304,6 @@ def main() -> None:
             f"{storage.capture_raw_bytes / max(storage.capture_blob_bytes, 1):.1f}x; "
             f"{storage.bases} of {storage.versions} captures are bases)"
         )
-    print(
-        f"    (the records: {storage.record_json_bytes / 2**20:.2f} MiB as JSON, stored in "
-        f"{storage.record_blob_bytes / 2**20:.2f} MiB, zstd "
-        f"{storage.record_json_bytes / max(storage.record_blob_bytes, 1):.1f}x against their captures)"
-    )
     print(
         f"    (the briefing text itself, UTF-8: {storage.text_bytes / 2**20:.2f} MiB, "
         f"{storage.text_bytes / raw_bytes:.3f} of raw HTML)"

@@ -3,9 +3,9 @@ the one CI runs."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -47,33 +47,67 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_the_documented_format_reads_every_record(tmp_path: Path) -> None:
-    """The README's reader (only sqlite3 and zstandard) gives each version's record exactly."""
-    from worker.archive import Archive, get_version, store_page
-    from worker.page import Page
-    from worker.record import Record
+def _archive_from_fixtures(tmp_path: Path) -> Path:
+    """The schema-2 fixture archive (every fixture page, one briefing edited twice, a question
+    from TASS), upgraded: what the README's statements are run on."""
+    from worker.archive import Archive
 
-    section = README.split("### Reading the archive without the worker", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    fixtures = ROOT / "tests" / "fixtures" / "pages"
     path = tmp_path / "archive.db"
-    expected = {}
+    path.write_bytes((ROOT / "tests" / "data" / "schema2.db").read_bytes())
+    Archive.open(path).close()
+    return path
+
+
+def _statements() -> dict[str, str]:
+    """The README's SQL statements by their first line's comment."""
+    section = README.split("### Reading the archive with SQL", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sql\n(.+?)```", section, re.DOTALL)
+    return {block.split("\n", 1)[0].removeprefix("-- "): block for block in blocks}
+
+
+def test_the_readmes_sql_answers_its_questions(tmp_path: Path) -> None:
+    conn = sqlite3.connect(_archive_from_fixtures(tmp_path))
+    statements = _statements()
+
+    def run(name: str) -> list[tuple[Any, ...]]:
+        return conn.execute(statements[name]).fetchall()
+
+    answers = run("every answer a given speaker gave containing a word (latest versions; FTS5 query syntax)")
+    assert len(answers) == 2 and all("Arctic" in row[3] for row in answers)
+    assert {row[2] for row in answers} == {"Scientific cooperation in the Arctic"}
+    per_month = run("questions per outlet per month")
+    assert ("2018-06", "TASS", 1) in per_month
+    assert sum(row[2] for row in per_month) == conn.execute(
+        "SELECT count(*) FROM texts JOIN latest_versions AS v ON v.id = texts.version_id"
+        " WHERE role = 'question'"
+    ).fetchone()[0]
+    edited = run("briefings edited after they were first seen")
+    assert [(row[0], row[2]) for row in edited] == [(1, 2)]
+    assert run("what changed this week") == []  # the fixture's edits are from 2024
+    conn.close()
+
+
+def test_the_documented_capture_format_reads_every_capture(tmp_path: Path) -> None:
+    """The README's reader (only sqlite3 and zstandard) gives each capture's raw bytes."""
+    from worker.archive import Archive, captures
+
+    section = README.split("### Reading the archive with SQL", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    path = _archive_from_fixtures(tmp_path)
     with Archive.open(path) as archive:
-        for name in ("midru-2024-05-29", "globalsecurity-2020-11-05", "midru-ru-2020-11-05"):
-            record = Record.from_dict(json.loads((fixtures / f"{name}.json").read_text()))
-            url = f"https://example.org/{name}"
-            page = Page.from_bytes((fixtures / f"{name}.html").read_bytes(), url=url)
-            result = store_page(archive, page, record, source=None, parser_version="p1",
-                                duration=0.1)  # fmt: skip
-            version = get_version(archive, result.document_id)
-            expected[result.document_id] = version.record.to_dict()
+        ids = [row[0] for row in archive.conn.execute("SELECT id FROM captures")]
+        expected = {capture_id: captures.load(archive, capture_id).body for capture_id in ids}
+    assert any(
+        row[0] is not None
+        for row in sqlite3.connect(path).execute("SELECT dictionary_id FROM captures")
+    )
     namespace: dict[str, Any] = {}
     cwd = Path.cwd()
     try:
         os.chdir(tmp_path)
         exec(compile(code, "README.md", "exec"), namespace)
-        for version_id, record_dict in expected.items():  # one version each: same ids
-            assert namespace["record"](version_id) == record_dict
+        for capture_id, body in expected.items():
+            assert namespace["capture"](capture_id) == body
         namespace["db"].close()
     finally:
         os.chdir(cwd)

@@ -26,6 +26,7 @@ from worker.archive.models import (
     BackfillState,
     ChangeSummary,
     DocumentInfo,
+    Outcome,
     RecentError,
     ReparseCandidate,
     RunCounts,
@@ -35,7 +36,6 @@ from worker.archive.models import (
     SourceStatus,
     StoredVersion,
     StoreResult,
-    Outcome,
     Validators,
     VersionInfo,
 )

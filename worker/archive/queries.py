@@ -130,7 +130,7 @@ def _document(row: Any) -> DocumentInfo:
 
 # ---- what changed between two versions ------------------------------------------------------
 # What changed between two versions of a record, counted for `briefings versions`.
-# 
+#
 # The counts are read off `worker.diff.diff_records`, the diff `briefings diff` shows, so the two
 # commands always agree: the same fields (`site`, `language`, `url` and `warnings` are not
 # compared), sections aligned by part and heading, and turns paired the same way inside each
