@@ -1,6 +1,6 @@
 """Hypothesis profiles: `ci` (the default) draws the same examples on every run, so the suite
 never fails by the luck of a draw; `explore` draws new ones, many more, to look for bugs:
-`HYPOTHESIS_PROFILE=explore .venv/bin/python -m pytest tests/test_archive_snippets.py`."""
+`HYPOTHESIS_PROFILE=explore .venv/bin/python -m pytest tests/test_archive_queries.py`."""
 
 from __future__ import annotations
 
