@@ -350,6 +350,8 @@ def show(options: Options, doc: str, number: int | None, fmt: str, raw: bool) ->
     click.echo(
         f"\nversion {stored.number} of {document.versions}, seen {stored.seen_at} ({stored.cause})"
     )
+    if document.gone_at:
+        click.echo(f"gone from the site since {document.gone_at}")
     for copy in copies:
         click.echo(f"other copy: {copy.url}")
 
@@ -369,8 +371,115 @@ def versions(options: Options, doc: str, as_json: bool) -> None:
         _echo_json([info.to_dict() for info in infos])
         return
     click.echo(f"{document.title}\n{document.url}")
+    if document.gone_at:
+        click.echo(f"gone from the site since {document.gone_at}")
     for info in infos:
         click.echo(f"  v{info.number}  {info.seen_at}  {info.cause:<7}  {info.summary}")
+
+
+@main.command(name="list")
+@click.option("--site", help="Only documents of this site profile.")
+@click.option(
+    "--speaker", help="Only briefings by this speaker: each word whole or as a beginning."
+)
+@click.option("--since", help="Only briefings published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only briefings published on or before this date.")
+@click.option("--gone", is_flag=True, help="Only documents gone from their site.")
+@click.option("--edited", is_flag=True, help="Only documents with more than one version.")
+@click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of documents.")
+@click.pass_obj
+def list_command(
+    options: Options,
+    site: str | None,
+    speaker: str | None,
+    since: str | None,
+    until: str | None,
+    gone: bool,
+    edited: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The documents in the archive, newest briefing first."""
+    from worker.archive.follow import list_documents
+
+    with _context(options, reading=True) as ctx:
+        documents = list_documents(ctx.archive, site=site, speaker=speaker, since=since,
+                                   until=until, gone=gone, edited=edited,
+                                   limit=limit or None)  # fmt: skip
+    if as_json:
+        _echo_json([document.to_dict() for document in documents])
+        return
+    if not documents:
+        click.echo("no documents")
+    for d in documents:
+        versions = f"{d.versions} version{'' if d.versions == 1 else 's'}"
+        click.echo(
+            f"{(d.published or '????-??-??')[:10]}  {d.site or '-':<14}  {versions:<10}  {d.title}"
+        )
+        click.echo(f"{'':12}id {d.id}  {d.url}")
+        if d.gone_at:
+            click.echo(f"{'':12}gone from the site since {d.gone_at}")
+
+
+@main.command()
+@click.option("--since", required=True, help="A date, an ISO time, or an age: 24h, 7d, 2w.")
+@click.option("--site", help="Only documents of this site profile.")
+@click.option(
+    "--speaker", help="Only briefings by this speaker: each word whole or as a beginning."
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the latest N changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of changes.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "atom"]),
+    default="text",
+    show_default=True,
+    help="atom: an Atom feed, one entry per change with its diff.",
+)
+@click.pass_obj
+def changes(
+    options: Options,
+    since: str,
+    site: str | None,
+    speaker: str | None,
+    limit: int | None,
+    as_json: bool,
+    fmt: str,
+) -> None:
+    """New briefings, new versions and briefings gone from their site since WHEN, oldest first."""
+    from urllib.parse import quote
+
+    from worker.archive.follow import changes as find_changes
+    from worker.feeds import atom_feed
+
+    if as_json and fmt == "atom":
+        raise click.UsageError("give --json or --format atom, not both")
+    with _context(options, reading=True) as ctx:
+        found = find_changes(ctx.archive, since, site=site, speaker=speaker, limit=limit)
+        if fmt == "atom":
+            scope = " ".join(x for x in (site, speaker) if x)
+            feed = atom_feed(
+                ctx.archive,
+                found,
+                feed_id="urn:briefings-worker:changes:" + quote(scope or "all", safe=""),
+                title=f"Briefings: changes{f' ({scope})' if scope else ''}",
+                link=None,
+            )
+            sys.stdout.buffer.write(feed)
+            return
+    if as_json:
+        _echo_json([change.to_dict() for change in found])
+        return
+    if not found:
+        click.echo(f"no changes since {since}")
+    for change in found:
+        version = f" (v{change.version})" if change.version else ""
+        click.echo(f"{change.at}  {change.kind:<7}  {change.title}{version}")
+        if change.kind != "new":
+            click.echo(f"{'':36}{change.summary}")
+        click.echo(f"{'':36}{change.url}")
 
 
 @main.command()

@@ -30,14 +30,13 @@ from dataclasses import dataclass
 
 from worker.archive import clock, outbox
 from worker.archive.db import Archive
-from worker.archive.follow import Change, change_diff, change_of
+from worker.archive.follow import Change, change_of
 from worker.config import Notify
-from worker.diff import render_diff_text
 from worker.errors import BriefingsError
+from worker.feeds import change_text, change_title
 
 log = logging.getLogger(__name__)
 
-MAX_DIFF_CHARS = 6000  # a diff longer than this is cut: `briefings diff` shows it whole
 MAX_BODY_CHARS = 30000  # a digest stops listing here; services split or refuse longer ones
 # What may stop a delivery without being a bug: the archive, its disk. Never `Exception`.
 _DELIVERY_ERRORS = (BriefingsError, sqlite3.Error, OSError)
@@ -155,7 +154,7 @@ def message_for(archive: Archive, event: outbox.Event) -> Message:
     if event.kind == "source-recovered":
         return Message(f"Source working again: {event.source}", f"Since {event.at}.")
     change = _change(archive, event)
-    return Message(_title(change), _body(archive, change, MAX_DIFF_CHARS))
+    return Message(change_title(change), change_text(archive, change))
 
 
 def digest(archive: Archive, events: Sequence[outbox.Event]) -> Message:
@@ -179,33 +178,6 @@ def _change(archive: Archive, event: outbox.Event) -> Change:
     if event.document_id is None:
         raise BriefingsError(f"notify event {event.id} ({event.kind}) names no document")
     return change_of(archive, event.document_id, event.version, event.at)
-
-
-def _title(change: Change) -> str:
-    title = change.title or change.url
-    if change.kind == "new":
-        return f"New briefing: {title}"
-    if change.kind == "changed":
-        return f"Changed (version {change.version}): {title}"
-    return f"Gone from the site: {title}"
-
-
-def _body(archive: Archive, change: Change, max_diff: int) -> str:
-    """Date, site and speaker; the link; what happened; for a change, the diff."""
-    facts = " · ".join(x for x in ((change.published or "")[:10], change.site, change.speaker) if x)
-    happened = {
-        "new": f"first seen {change.at}",
-        "changed": f"{change.summary}; seen {change.at}",
-        "gone": f"gone from the site since {change.at}",
-    }[change.kind]
-    lines = [facts, change.url, "", happened]
-    diff = change_diff(archive, change)
-    if diff is not None:
-        text = render_diff_text(diff, color=False)
-        if len(text) > max_diff:
-            text = text[:max_diff] + f"\n… (cut: `briefings diff {change.url}` shows it whole)"
-        lines += ["", text]
-    return "\n".join(lines).strip()
 
 
 @dataclass(frozen=True)

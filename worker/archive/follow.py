@@ -194,15 +194,15 @@ class Change:
 # A version made by `reparse` records a change of the parser, not of the site: not a change
 # here, except a document's first version, which is a briefing new to the archive either way.
 _CHANGES = """
-SELECT * FROM (
+SELECT c.at, c.document_id, c.number FROM (
     SELECT v.seen_at AS at, v.document_id, v.number FROM versions AS v
     WHERE v.seen_at >= :since AND (v.number = 1 OR v.cause = 'fetch')
     UNION ALL
     SELECT d.gone_at, d.id, NULL FROM documents AS d WHERE d.gone_at >= :since
-)
-JOIN documents AS d ON d.id = document_id
+) AS c
+JOIN documents AS d ON d.id = c.document_id
 WHERE (:site IS NULL OR d.site = :site)
-ORDER BY at, document_id, number
+ORDER BY c.at, c.document_id, c.number
 """
 
 
