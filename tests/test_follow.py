@@ -232,3 +232,29 @@ def test_list_documents_library_call(db: Path) -> None:
     with Archive.open(db) as archive:
         listed = list_documents(archive, edited=True)
     assert [d.url for d in listed] == [url(ZAKHAROVA)] and listed[0].versions == 2
+
+
+def test_a_moved_document_is_gone_and_says_it_moved(db: Path) -> None:
+    from worker.archive import store_moved
+
+    with Archive.open(db) as archive:
+        store_moved(archive, url(OLD_2018), source=None, duration=0.1,
+                    now="2024-06-07T10:00:00+00:00")  # fmt: skip
+        found = changes(archive, "2024-06-07")
+    assert [(c.kind, c.url, c.summary) for c in found] == [
+        ("gone", url(OLD_2018), "moved away: the address redirects elsewhere")
+    ]
+    assert [d["url"] for d in cli_json(db, "list", "--gone")] == [url(ZAITSEV), url(OLD_2018)]
+
+
+def test_a_going_told_later_still_reads_after_the_document_came_back(db: Path) -> None:
+    from worker.archive.follow import change_of
+
+    with Archive.open(db) as archive:
+        store(archive, ZAITSEV, "2024-06-08T10:00:00+00:00")  # answers again: no longer gone
+        change = change_of(archive, 3, None, "2024-06-06T10:00:00+00:00")
+    assert (change.kind, change.url, change.at) == (
+        "gone",
+        url(ZAITSEV),
+        "2024-06-06T10:00:00+00:00",
+    )

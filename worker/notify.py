@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 from worker.archive import clock, outbox
 from worker.archive.db import Archive
-from worker.archive.follow import Change, change_of
+from worker.archive.follow import change_of
 from worker.config import Notify
-from worker.errors import BriefingsError
+from worker.errors import ArchiveError, BriefingsError
 from worker.feeds import change_text, change_title
 
 log = logging.getLogger(__name__)
@@ -153,8 +153,18 @@ def message_for(archive: Archive, event: outbox.Event) -> Message:
         )
     if event.kind == "source-recovered":
         return Message(f"Source working again: {event.source}", f"Since {event.at}.")
-    change = _change(archive, event)
-    return Message(change_title(change), change_text(archive, change))
+    if event.document_id is None:
+        raise BriefingsError(f"notify event {event.id} ({event.kind}) names no document")
+    try:
+        change = change_of(archive, event.document_id, event.version, event.at)
+        return Message(change_title(change), change_text(archive, change))
+    except ArchiveError as error:
+        # Told as it is rather than never: a record the archive cannot read must not hold
+        # every later event of this target back for ever.
+        return Message(
+            f"{event.kind}: document {event.document_id}",
+            f"{event.at}: version {event.version or '-'}; it cannot be read: {error}",
+        )
 
 
 def digest(archive: Archive, events: Sequence[outbox.Event]) -> Message:
@@ -172,12 +182,6 @@ def digest(archive: Archive, events: Sequence[outbox.Event]) -> Message:
         parts.append(part)
         size += len(part)
     return Message(title, "\n\n".join(parts))
-
-
-def _change(archive: Archive, event: outbox.Event) -> Change:
-    if event.document_id is None:
-        raise BriefingsError(f"notify event {event.id} ({event.kind}) names no document")
-    return change_of(archive, event.document_id, event.version, event.at)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Literal
 from worker.archive import captures, clock
 from worker.archive.captures import StoredCapture
 from worker.archive.db import Archive
-from worker.archive.queries import get_version, summarise
+from worker.archive.queries import get_version
 from worker.archive.search import fold, words
 from worker.diff import RecordDiff, diff_records
 from worker.errors import ArchiveError, SearchQueryError
@@ -98,8 +98,9 @@ class ListedDocument:
 
 
 _LIST = """
-SELECT d.id, d.canonical_url, d.site, d.title, d.published, d.document_number, d.first_seen,
-    d.last_seen, d.gone_at, (SELECT count(*) FROM versions WHERE document_id = d.id) AS versions
+SELECT d.id, d.canonical_url, d.site, d.title, d.published, d.document_number, d.speaker,
+    (SELECT count(*) FROM versions WHERE document_id = d.id) AS versions, d.first_seen,
+    d.last_seen, d.gone_at
 FROM documents AS d
 WHERE (:site IS NULL OR d.site = :site)
     AND (:since IS NULL OR substr(d.published, 1, 10) >= :since)
@@ -134,27 +135,12 @@ def list_documents(
         "min_versions": 2 if edited else 1,
     }
     found: list[ListedDocument] = []
-    for row in archive.conn.execute(_LIST, params).fetchall():
+    for row in archive.conn.execute(_LIST, params):
         if limit is not None and len(found) >= limit:
             break
-        said_by = get_version(archive, row[0]).record.speaker
-        if wanted and not _speaks(said_by, wanted):
-            continue
-        found.append(
-            ListedDocument(
-                id=row[0],
-                url=row[1],
-                site=row[2],
-                title=row[3],
-                published=row[4],
-                document_number=row[5],
-                speaker=said_by,
-                versions=row[9],
-                first_seen=row[6],
-                last_seen=row[7],
-                gone_at=row[8],
-            )
-        )
+        document = ListedDocument(*row)
+        if not wanted or _speaks(document.speaker, wanted):
+            found.append(document)
     return found
 
 
@@ -193,16 +179,29 @@ class Change:
 
 # A version made by `reparse` records a change of the parser, not of the site: not a change
 # here, except a document's first version, which is a briefing new to the archive either way.
+# A version's title, date and speaker are its own; a going shows the document's latest.
 _CHANGES = """
-SELECT c.at, c.document_id, c.number FROM (
-    SELECT v.seen_at AS at, v.document_id, v.number FROM versions AS v
+SELECT c.kind, c.at, d.id, d.canonical_url, d.site, c.title, c.published, c.speaker, c.number,
+    c.summary
+FROM (
+    SELECT CASE WHEN v.number = 1 THEN 'new' ELSE 'changed' END AS kind, v.seen_at AS at,
+        v.document_id, v.title, v.published, v.speaker, v.number, v.changes AS summary
+    FROM versions AS v
     WHERE v.seen_at >= :since AND (v.number = 1 OR v.cause = 'fetch')
+        AND (:document_id IS NULL OR (v.document_id = :document_id AND v.number = :number))
     UNION ALL
-    SELECT d.gone_at, d.id, NULL FROM documents AS d WHERE d.gone_at >= :since
+    SELECT 'gone', g.gone_at, g.id, g.title, g.published, g.speaker, NULL,
+        CASE (SELECT f.outcome FROM fetches AS f
+              WHERE f.document_id = g.id AND f.outcome IN ('gone', 'moved')
+              ORDER BY f.id DESC LIMIT 1)
+            WHEN 'moved' THEN 'moved away: the address redirects elsewhere'
+            ELSE 'gone from the site' END
+    FROM documents AS g
+    WHERE g.gone_at >= :since AND (:document_id IS NULL OR (g.id = :document_id AND :number IS NULL))
 ) AS c
 JOIN documents AS d ON d.id = c.document_id
 WHERE (:site IS NULL OR d.site = :site)
-ORDER BY c.at, c.document_id, c.number
+ORDER BY c.at, d.id, c.number
 """
 
 
@@ -217,43 +216,38 @@ def changes(
     """What happened since `since` (see `moment`), oldest first: new briefings, new versions,
     briefings gone from their site; of site profile `site`, by `speaker`; the latest `limit`."""
     wanted = _speaker_words(speaker)
-    rows = archive.conn.execute(_CHANGES, {"since": moment(since), "site": site}).fetchall()
+    params = {"since": moment(since), "site": site, "document_id": None, "number": None}
+    rows = archive.conn.execute(_CHANGES, params).fetchall()
     found: list[Change] = []
-    for at, document_id, number in reversed(rows):  # newest first, so `limit` keeps the latest
+    for row in reversed(rows):  # newest first, so `limit` keeps the latest
         if limit is not None and len(found) >= limit:
             break
-        change = change_of(archive, document_id, number, at)
-        if wanted and not _speaks(change.speaker, wanted):
-            continue
-        found.append(change)
+        change = Change(*row)
+        if not wanted or _speaks(change.speaker, wanted):
+            found.append(change)
     return found[::-1]
 
 
 def change_of(archive: Archive, document_id: int, number: int | None, at: str) -> Change:
     """The change version `number` of the document made (its arrival when 1), or its going
-    when `number` is None."""
+    (at `at`) when `number` is None."""
+    params = {"since": "", "site": None, "document_id": document_id, "number": number}
+    for row in archive.conn.execute(_CHANGES, params):
+        change = Change(*row)
+        if number is not None or change.at == at:
+            return change
+    if number is not None:
+        raise ArchiveError(f"document {document_id} has no version {number}")
+    # Gone then, but back since (or gone again later): still tell the going that happened.
     row = archive.conn.execute(
-        "SELECT canonical_url, site, title, published FROM documents WHERE id = ?",
+        "SELECT canonical_url, site, title, published, speaker FROM documents WHERE id = ?",
         (document_id,),
     ).fetchone()
     if row is None:
         raise ArchiveError(f"document {document_id} is missing")
-    url, site, title, published = row
-    if number is None:
-        latest = get_version(archive, document_id).record
-        kind: ChangeKind = "gone"
-        summary = "gone from the site"
-    else:
-        stored = get_version(archive, document_id, number)
-        latest = stored.record
-        if number == 1:
-            kind, summary = "new", "first version"
-        else:
-            before = get_version(archive, document_id, number - 1).record
-            kind, summary = "changed", summarise(before, stored.record).describe()
-        title, published = latest.title, latest.published
-    return Change(kind, at, document_id, url, site, title, published, latest.speaker, number,
-                  summary)  # fmt: skip
+    url, site, title, published, said_by = row
+    return Change("gone", at, document_id, url, site, title, published, said_by, None,
+                  "gone from the site (since back, or gone again later)")  # fmt: skip
 
 
 def change_diff(archive: Archive, change: Change) -> RecordDiff | None:
