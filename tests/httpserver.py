@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 for tests: scripted replies per path, and a log of requests.
+"""A real HTTP server on 127.0.0.1 (or .2, .3...) for tests: scripted replies per path, and a log
+of requests with their arrival times.
 
     with LocalServer() as server:
         server.route("/page", Reply(200, b"<html>...</html>", {"Content-Type": "text/html"}))
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,15 +45,16 @@ class Seen:
 
     path: str
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, owner: LocalServer) -> None:
+    def __init__(self, owner: LocalServer, address: str) -> None:
         self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((address, 0), _Handler)
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that hangs up (a deadline, a cap, a body left unread) is not a server fault.
@@ -97,21 +100,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LocalServer:
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        """A server on `address` (127.0.0.2, 127.0.0.3... are other hosts on the loopback)."""
+        self.address = address
         self._lock = threading.Lock()
         self._routes: dict[str, list[Reply]] = {}
         self._stopped = threading.Event()
         self.requests: list[Seen] = []
-        self._server = _Server(self)
+        self._server = _Server(self, address)
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
 
-    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+    def url(self, path: str = "/", host: str | None = None) -> str:
         """This server's URL; `host="localhost"` gives a second host name for the same server."""
-        return f"http://{host}:{self.port}{path}"
+        return f"http://{host or self.address}:{self.port}{path}"
 
     def route(self, path: str, *replies: Reply) -> None:
         """Answer `path` with `replies` in order, then keep answering with the last one."""
@@ -127,7 +132,7 @@ class LocalServer:
 
     def _take(self, path: str, headers: dict[str, str]) -> Reply:
         with self._lock:
-            self.requests.append(Seen(path, headers))
+            self.requests.append(Seen(path, headers, time.monotonic()))
             replies = self._routes.get(path) or self._routes.get(path.split("?", 1)[0])
             if not replies:
                 return Reply(404, b"not found")

@@ -11,10 +11,12 @@ All jobs first run at start, then on their triggers: `coalesce` folds runs misse
 machine slept into one, `max_instances=1` never overlaps a job with itself, and a misfire grace
 of one period lets a late run still happen (APScheduler's default of 1 s would drop it).
 
-Jobs run one at a time on a single worker thread, each in a `Context` of its own (its own SQLite
-connection), all sharing one HTTP client and one `Fetcher`, so robots.txt is read once per host
-and per-host pacing holds across jobs (a source and the recheck job, both on mid.ru, are paced
-as one). One at a time for the same reason: two jobs in parallel would share a host's pace.
+Jobs run at once, each on a thread of its own (a pool of one per source plus one for the recheck
+job) in a `Context` of its own (its own SQLite connection), all sharing one HTTP client and one
+`Fetcher`, so robots.txt is read once per host and every request to a host takes that host's
+turn in one pacer, whichever job asks (a source and the recheck job, both on mid.ru, are paced
+as one). Within a run, pages on different hosts go at once too (`worker.lanes`): a slow or
+stalled host delays only its own pages. `--once` runs every source at once, then the recheck job.
 
 A failing source (the run failed, or every page it tried failed) is backed off exponentially
 through the archive's source state (`record_source_failure`), so a site that is down is not
@@ -45,6 +47,7 @@ import signal
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,7 +56,7 @@ from types import FrameType
 
 import httpx
 from apscheduler.events import EVENT_SCHEDULER_STARTED
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerPool
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -113,7 +116,8 @@ class Jobs:
     stop: threading.Event = field(default_factory=threading.Event)
     fetcher: Fetcher = field(init=False)
     _client: httpx.Client = field(init=False)
-    _busy: threading.Lock = field(default_factory=threading.Lock)
+    _running: int = 0  # jobs running now, under `_idle`
+    _idle: threading.Condition = field(default_factory=threading.Condition)
     notifier: Notifier = field(init=False)
 
     def __post_init__(self) -> None:
@@ -131,22 +135,28 @@ class Jobs:
         return self._guarded("recheck", self._recheck)
 
     def run_all_once(self) -> bool:
-        """Every source (backed off or not), then the recheck job; whether all succeeded."""
-        results = [self.source(source.name, honour_backoff=False) for source in self.config.sources]
+        """Every source at once (backed off or not), then the recheck job; whether all succeeded."""
+        names = [source.name for source in self.config.sources]
+        with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="job") as pool:
+            results = list(pool.map(lambda name: self.source(name, honour_backoff=False), names))
         return all([*results, self.recheck()])
 
     def wait_idle(self) -> None:
         """Return once no job is running (jobs that start after `stop` return at once)."""
-        with self._busy:
-            pass
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0)
 
     @contextmanager
     def _job(self) -> Iterator[Context | None]:
         """A Context for this job's thread, or None once stopping; `wait_idle` waits for it."""
-        with self._busy:
-            if self.stop.is_set():
-                yield None
-                return
+        with self._idle:
+            stopping = self.stop.is_set()
+            if not stopping:
+                self._running += 1
+        if stopping:
+            yield None
+            return
+        try:
             with open_context(self.config, self.db_path, fetcher=self.fetcher) as ctx:
                 # Notifications: targets start before the first run, and hear after every run
                 # (even one that failed: a failing source is an event); never while stopping.
@@ -156,6 +166,10 @@ class Jobs:
                 finally:
                     if not self.stop.is_set():
                         self.notifier.deliver(ctx.archive)
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
 
     def _source(self, name: str, honour_backoff: bool) -> bool:
         source = self.config.source(name)
@@ -208,8 +222,10 @@ class Jobs:
 
 def build_scheduler(jobs: Jobs) -> BlockingScheduler:
     """A scheduler with a job per source and the recheck job, all due now."""
+    # A thread per job: each source and the recheck job can run at once (never one with itself).
+    workers = len(jobs.config.sources) + 1
     scheduler = BlockingScheduler(
-        timezone=UTC, executors={"default": ThreadPoolExecutor(max_workers=1)}
+        timezone=UTC, executors={"default": SchedulerPool(max_workers=workers)}
     )
     now = datetime.now(UTC)
     for source in jobs.config.sources:

@@ -10,6 +10,9 @@
 4. store (`worker.archive.store`): one transaction per page; a version only when the record's
    identity changed; every attempt logged with its outcome.
 
+Within a run, pages on different hosts are archived at once, a lane (thread) per host
+(`worker.lanes`); every request still goes through the one per-host pacer of the shared Fetcher.
+
 The daemon (`worker.daemon`) and the manual commands (`briefings fetch`, `backfill`, `reparse`,
 `parse`) call these functions and never the stages directly. Every function takes a `Context`:
 one archive connection, one HTTP client and the loaded profiles, for one thread.
@@ -56,6 +59,7 @@ from worker.discover import expand_listing_urls, months_back, parse_listing
 from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
 from worker.extract import PARSER_VERSION, extract, looks_truncated
 from worker.fetch import Fetcher, make_client
+from worker.lanes import run_in_lanes
 from worker.page import Page
 from worker.profiles import Profiles, SiteProfile, load_profiles
 from worker.record import Record
@@ -97,6 +101,17 @@ def open_context(
             return
         with make_client(config.politeness, transport=transport) as client:
             yield Context(config, profiles, archive, Fetcher(client, config.politeness))
+    finally:
+        archive.close()
+
+
+@contextmanager
+def lane_context(ctx: Context) -> Iterator[Context]:
+    """A Context for another thread (`worker.lanes`): its own archive connection, the same
+    fetcher (one pacer and robots.txt cache for every thread) and profiles."""
+    archive = Archive.open(ctx.archive.path)
+    try:
+        yield Context(ctx.config, ctx.profiles, archive, ctx.fetcher)
     finally:
         archive.close()
 
@@ -407,22 +422,20 @@ def _archive_unknown(
 ) -> bool:
     """Archive the links the archive does not know yet; False when `stop` cut the work short."""
     known = known_urls(ctx.archive, links)
-    for url in links:
-        if stop.is_set():
-            return False
-        if url not in known:
-            counts(archive_url(ctx, url, source=source))
-    return True
+    unknown = [url for url in links if url not in known]
+
+    def archive(lane: Context, url: str) -> FetchOutcome:
+        return archive_url(lane, url, source=source)
+
+    return run_in_lanes(ctx, unknown, archive, stop=stop, count=counts, lane_context=lane_context)
 
 
 def recheck_due(ctx: Context, *, stop: threading.Event) -> RunReport:
     """Fetch again the known documents whose next check is due (conditional GETs)."""
 
     def work(counts: Callable[[FetchOutcome], None]) -> None:
-        for url in due_for_recheck(ctx.archive, datetime.now(UTC), ctx.config.recheck.per_run):
-            if stop.is_set():
-                return
-            counts(archive_url(ctx, url))
+        due = due_for_recheck(ctx.archive, datetime.now(UTC), ctx.config.recheck.per_run)
+        run_in_lanes(ctx, due, archive_url, stop=stop, count=counts, lane_context=lane_context)
 
     return _run(ctx, "recheck", "recheck", work)
 

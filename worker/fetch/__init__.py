@@ -9,8 +9,8 @@
    raises `RobotsDisallowed`. 404/410 and other 4xx mean no rules; 401/403 disallow all; 5xx,
    429, a network failure or a blown deadline make the host disallowed for now (asked again
    after 10 minutes), so we never crawl a site whose rules we cannot read. `respect_robots = false` skips all of this.
-3. Pacing: the starts of two requests to one host (robots.txt and retries included) are at least
-   `max(min_interval, Crawl-delay)` apart, across threads. A Crawl-delay over `max_crawl_delay`
+3. Pacing: one request at a time to a host, across threads, and each (robots.txt and retries
+   included) starts at least `max(min_interval, Crawl-delay)` after the previous one ended. A Crawl-delay over `max_crawl_delay`
    raises `RobotsDisallowed` instead: the host is left alone rather than waited on for hours.
 4. Conditional GET: `etag`/`last_modified` are sent as If-None-Match/If-Modified-Since; a 304
    comes back as a `Page` with status 304 and an empty body.

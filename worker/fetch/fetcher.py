@@ -116,8 +116,8 @@ class Fetcher:
             raise RobotsDisallowed(hop.origin, hop.detail("disallowed by robots.txt"))
         delay = policy.crawl_delay(user_agent)
         if delay > self._politeness.max_crawl_delay:
-            # Waiting that long between pages would hold up every other job (they run one at a
-            # time); asking faster would be rude. So the host is left alone, visibly.
+            # Waiting that long between pages would hold this host's pages (and any job on it)
+            # for hours; asking faster would be rude. So the host is left alone, visibly.
             raise RobotsDisallowed(
                 hop.origin,
                 hop.detail(
@@ -157,9 +157,9 @@ class Fetcher:
         host = _host(hop)
 
         def attempt() -> Response:
-            self._pacer.wait(host)
             try:
-                return get_once(self._client, hop, headers, limits, self._clock, check)
+                with self._pacer.turn(host):  # the host's turn for the whole request
+                    return get_once(self._client, hop, headers, limits, self._clock, check)
             except Transient as transient:
                 self._refuse_long_wait(hop, transient)
                 raise
