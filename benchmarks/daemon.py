@@ -16,6 +16,13 @@ re-check. Reported: cycle 1's wall time, pages/s and peak RSS; RSS after every c
 RSS after the last cycle grew more than 10% over RSS after cycle 2 (issue 4: "RSS after 10
 cycles (no growth beyond 10%)").
 
+Hosts in parallel (`--host-pages N`, default 50; `--hosts-only` skips the cycles above): five
+more local servers on 127.0.0.2-6 (each a host of its own to the pacer), each serving N mid.ru
+briefings and their listing pages, paced at `min_interval = 0.2s`. One `run --once` with a
+single source on 127.0.0.2 is the reference; one with four sources on 127.0.0.3-6 runs them at
+once. Then every page is made due and one recheck run each (one host; four hosts, a lane per
+host in one run). Reported: briefing pages per second of each and the ratio (target ≥ 3.5x).
+
 Reference measured in this run on the same server: a bare loop of httpx GETs of the same 1,000
 briefing URLs with one client (no parse, no store), and the same loop with `If-None-Match`.
 """
@@ -24,26 +31,32 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sitegen import (
     LINK_PATTERNS,
     LISTING_PATH,
     LoopResult,
+    Served,
     bare_get_loop,
+    briefing_copies,
     briefing_site,
+    midru_listings,
     peak_rss_mib,
     rss_mib,
     serve,
 )
 
 from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
-from worker.daemon import run_daemon
+from worker.daemon import Jobs, run_daemon
 
 PER_LISTING_PAGE = 20  # links on one listing page, as on mid.ru
 RSS_GROWTH_LIMIT = 0.10  # after the last cycle, over after cycle 2
@@ -145,6 +158,105 @@ def _describe(job: JobRun) -> str:
     return f"{job.kind} {job.seconds:.2f} s ({counts}{error})"
 
 
+HOST_INTERVAL = 0.2  # seconds, the pacing of the hosts comparison
+SINGLE_HOST = "127.0.0.2"
+FOUR_HOSTS = ("127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6")
+
+
+def hosts_site(per_host: int) -> list[Served]:
+    """`per_host` distinct mid.ru briefings and their listing pages on each of five hosts."""
+    hosts = (SINGLE_HOST, *FOUR_HOSTS)
+    pages = briefing_copies(per_host * len(hosts), ("mid.ru",))
+    served: list[Served] = []
+    for index, host in enumerate(hosts):
+        own = pages[index * per_host : (index + 1) * per_host]
+        listings = midru_listings([p.path for p in own], PER_LISTING_PAGE)
+        served += [replace(page, host=host) for page in [*listings, *own]]
+    return served
+
+
+def hosts_config(db: Path, listings: dict[str, str], pages: int, *, recheck: bool) -> WorkerConfig:
+    sources = tuple(
+        Source(
+            name=f"bench-{host}",
+            site="mid.ru",
+            listing_urls=(url,),
+            # The host in the pattern: a recheck finds each page's source (and hosts) by it.
+            link_pattern=rf"^http://{re.escape(host)}:\d+" + LINK_PATTERNS["mid.ru"],
+            allowed_hosts=(host,),
+            pages_per_run=pages // PER_LISTING_PAGE + 1,
+        )
+        for host, url in listings.items()
+    )
+    # Discovery runs: nothing is due again. Recheck runs: everything is, once.
+    policy = (
+        RecheckPolicy(after=(0.0,), every=0.0, per_run=10 * pages) if recheck else RecheckPolicy()
+    )
+    return WorkerConfig(
+        path=None,
+        archive=db,
+        politeness=Politeness(min_interval=HOST_INTERVAL, retries=0, timeout=10.0, deadline=30.0),
+        recheck=policy,
+        sources=sources,
+    )
+
+
+def timed_once(config: WorkerConfig, db: Path) -> tuple[float, dict[str, int]]:
+    """Wall time of one `run --once` (of the recheck job alone when every page is due), and its
+    runs' counts by kind (seen pages, summed)."""
+    last = _last_run_id(db)
+    started = time.perf_counter()
+    if config.recheck.per_run > RecheckPolicy().per_run:  # the recheck job alone
+        with sqlite3.connect(db) as conn:  # every page due now
+            conn.execute("UPDATE documents SET next_check_at = '2000-01-01T00:00:00+00:00'")
+        with closing(Jobs(config, db)) as jobs:
+            ok = jobs.recheck()
+    else:
+        ok = run_daemon(config, db_path=db, once=True) == 0
+    if not ok:
+        raise SystemExit("hosts benchmark: a job failed")
+    seconds = time.perf_counter() - started
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT kind, sum(seen), sum(failed) FROM runs WHERE id > ? GROUP BY kind", (last,)
+        ).fetchall()
+    if any(failed for _, _, failed in rows):
+        raise SystemExit(f"hosts benchmark: failed pages: {rows}")
+    return seconds, {kind: int(seen) for kind, seen, _ in rows}
+
+
+def hosts_benchmark(per_host: int) -> tuple[float, float]:
+    """Print pages/s on one host and on four at once; the discover and the recheck ratios."""
+    print(f"hosts in parallel: {per_host} briefings on each host, min_interval {HOST_INTERVAL} s")
+    ratios = []
+    with serve(partial(hosts_site, per_host)) as (_base, served):
+        first_listing = {
+            urlsplit(p.url).hostname or "": p.url
+            for p in served
+            if p.kind == "listing" and p.path == LISTING_PATH
+        }
+        tmp = Path(tempfile.mkdtemp(prefix="briefings-bench-hosts-"))
+        for kind in ("discover", "recheck"):
+            rates = []
+            for label, hosts in (("1 host ", (SINGLE_HOST,)), ("4 hosts", FOUR_HOSTS)):
+                db = tmp / f"{'-'.join(hosts)}.db"
+                listings = {host: first_listing[host] for host in hosts}
+                config = hosts_config(db, listings, per_host, recheck=kind == "recheck")
+                seconds, seen = timed_once(config, db)
+                rate = seen.get(kind, 0) / seconds
+                rates.append(rate)
+                print(
+                    f"  {kind:8} {label}: {seen.get(kind, 0):4} pages in {seconds:6.2f} s "
+                    f"= {rate:5.2f} pages/s"
+                )
+            ratios.append(rates[1] / rates[0])
+            print(f"  {kind:8} 4 hosts / 1 host: {ratios[-1]:.2f}x (target ≥ 3.5x)")
+        for path in tmp.iterdir():
+            path.unlink()
+        tmp.rmdir()
+    return ratios[0], ratios[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=1000, help="distinct briefing pages (1000)")
@@ -153,7 +265,15 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of each bare GET loop (median) (3)"
     )
+    parser.add_argument(
+        "--host-pages", type=int, default=50, help="briefings per host, hosts comparison (50)"
+    )
+    parser.add_argument("--hosts-only", action="store_true", help="only the hosts comparison")
     args = parser.parse_args()
+    if args.hosts_only:
+        logging.getLogger().setLevel(logging.WARNING)
+        hosts_benchmark(args.host_pages)
+        return
     logging.getLogger().setLevel(logging.WARNING)
     ends = _RunEnds()
     daemon_log = logging.getLogger("worker.daemon")
@@ -233,7 +353,14 @@ def main() -> None:
         tmp.rmdir()
 
     print()
+    discover_ratio, recheck_ratio = hosts_benchmark(args.host_pages)
+
+    print()
     print("summary:")
+    print(
+        f"  hosts in parallel (min_interval {HOST_INTERVAL} s): 4 hosts / 1 host = "
+        f"{discover_ratio:.2f}x new pages/s, {recheck_ratio:.2f}x rechecks/s (target ≥ 3.5x)"
+    )
     if discover and discover.seconds > 0:
         rate = discover.new / discover.seconds
         print(

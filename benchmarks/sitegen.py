@@ -396,7 +396,9 @@ def _serve(build: Callable[[], list[Served]], conn: Connection) -> None:
         servers: dict[str, SampleSite] = {}
         for page in pages:
             if page.host not in servers:
-                servers[page.host] = stack.enter_context(SampleSite({}))
+                # A loopback address (127.0.0.2...) is a host of its own to the worker's pacer.
+                address = page.host if page.host.startswith("127.") else "127.0.0.1"
+                servers[page.host] = stack.enter_context(SampleSite({}, address=address))
             servers[page.host].set_page(page.path, page.body, page.content_type)
         listed = [
             Listed(p.path, len(p.body), p.site, p.kind, servers[p.host].url(p.path)) for p in pages

@@ -9,6 +9,7 @@ ended, and the pacer starts a host's next request `min_interval` after the previ
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,7 +84,7 @@ def source(name: str, listing_url: str, hosts: tuple[LocalServer, ...]) -> Sourc
 def assert_polite(*servers: LocalServer) -> None:
     for server in servers:
         times = [seen.at for seen in server.requests]
-        gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
         assert all(gap >= MIN_INTERVAL for gap in gaps), (server.address, gaps)
 
 

@@ -68,22 +68,25 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, site: SampleSite) -> None:
-        super().__init__(("127.0.0.1", site.requested_port), _Handler)
+        super().__init__((site.address, site.requested_port), _Handler)
         self.site = site
 
 
 class SampleSite:
     """`with SampleSite(pages) as site:` serves `pages` (path → HTML bytes) at `site.base_url`."""
 
-    def __init__(self, pages: dict[str, bytes], *, port: int = 0) -> None:
+    def __init__(
+        self, pages: dict[str, bytes], *, port: int = 0, address: str = "127.0.0.1"
+    ) -> None:
         self.requested_port = port
+        self.address = address  # 127.0.0.2, .3...: other hosts on the loopback
         self._lock = threading.Lock()
         self._resources: dict[str, Resource] = {"/robots.txt": self._resource(ROBOTS, "text/plain")}
         for path, body in pages.items():
             self.set_page(path, body)
         self._server = _Server(self)
         self.port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"http://{address}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
