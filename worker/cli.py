@@ -536,6 +536,7 @@ def export(
     """Export the latest version of every document, streamed (warc: every capture)."""
     from worker.archive.models import PASSAGE_COLUMNS
     from worker.archive.queries import export_passages, export_records
+    from worker.progress import progress_bar
 
     since = since_date.isoformat() if since_date else None
     if fmt == "warc":
@@ -543,17 +544,24 @@ def export(
         return
     if site is not None:
         raise click.UsageError("--site works with --format warc only")
-    with _context(options, reading=True) as ctx:
+    # A bar only when writing to a file: on stdout it would mix with the records.
+    unit = "export records" if fmt == "jsonl" else "export passages"
+    with (
+        _context(options, reading=True) as ctx,
+        progress_bar(unit, None, shown=out is not None) as bar,
+    ):
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             if fmt == "jsonl":
                 for version in export_records(ctx.archive, since):
                     stream.write(json.dumps(version.to_dict(), ensure_ascii=False) + "\n")
+                    bar.advance()
             else:
                 writer = csv.DictWriter(stream, fieldnames=PASSAGE_COLUMNS)
                 writer.writeheader()  # also for an empty archive: the columns are the format
                 for passage in export_passages(ctx.archive, since):
                     writer.writerow(passage.to_dict())
+                    bar.advance()
         finally:
             if out:
                 stream.close()
@@ -563,13 +571,17 @@ def _export_warc(options: Options, since: str | None, site: str | None, out: Pat
     from importlib.metadata import version
 
     from worker.archive.follow import iter_captures
+    from worker.progress import progress_bar
     from worker.warc import write_warc
 
     software = f"briefings-worker {version('briefings-worker')}"
-    with _context(options, reading=True) as ctx:
+    with (
+        _context(options, reading=True) as ctx,
+        progress_bar("export captures", None, shown=out is not None) as bar,
+    ):
         stream = out.open("wb") if out else sys.stdout.buffer
         try:
-            captures = iter_captures(ctx.archive, since=since, site=site)
+            captures = bar.counted(iter_captures(ctx.archive, since=since, site=site))
             gzip = out is None or out.suffix != ".warc"
             count = write_warc(stream, captures, gzip=gzip, software=software)
         finally:
@@ -590,9 +602,10 @@ def _export_warc(options: Options, since: str | None, site: str | None, out: Pat
 def reparse(options: Options, all_versions: bool) -> None:
     """Re-derive records from stored captures with today's parser."""
     from worker.pipeline import reparse as reparse_archive
+    from worker.progress import progress_bar
 
-    with _context(options, reading=True) as ctx:
-        report = reparse_archive(ctx, all_versions=all_versions)
+    with _context(options, reading=True) as ctx, progress_bar("reparse", None) as bar:
+        report = reparse_archive(ctx, all_versions=all_versions, progress=bar)
     click.echo(
         f"checked {report.checked}: {report.new} new, {report.changed} changed, "
         f"{report.unchanged} unchanged, {report.failed} failed"
@@ -697,19 +710,18 @@ def run(options: Options, once: bool, log_format: str) -> None:
 @click.pass_obj
 def backfill(options: Options, source_name: str, pages: int | None, since: datetime | None) -> None:
     """Walk a source's listings into the past; resumes where an interrupted run stopped."""
-    from rich.progress import Progress
-
     from worker.logs import setup_logging
     from worker.pipeline import backfill as walk_back
+    from worker.progress import progress_bar
 
     setup_logging(logging.WARNING if options.verbosity < 1 else logging.INFO)
     source = options.config.source(source_name)
     stop = threading.Event()
-    with _context(options) as ctx, Progress(transient=False) as progress:
-        task = progress.add_task(f"backfill {source.name}", total=pages or source.backfill_pages)
+    total = pages or source.backfill_pages
+    with _context(options) as ctx, progress_bar(f"backfill {source.name}", total) as bar:
 
         def advance(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
+            bar.update(done, total)
 
         try:
             report = walk_back(

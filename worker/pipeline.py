@@ -53,6 +53,7 @@ from worker.archive import (
 from worker.archive.db import Archive
 from worker.archive.models import ReparseCandidate, RunCounts, RunKind, error_outcome
 from worker.archive.queries import resolve_document
+from worker.archive.reparse import count_reparse_candidates
 from worker.archive.urls import canonical_url
 from worker.config import Source, WorkerConfig
 from worker.discover import expand_listing_urls, months_back, parse_listing
@@ -62,6 +63,7 @@ from worker.fetch import Fetcher, make_client
 from worker.lanes import run_in_lanes
 from worker.page import Page
 from worker.profiles import Profiles, SiteProfile, load_profiles
+from worker.progress import Bar
 from worker.record import Record
 
 log = logging.getLogger("worker.pipeline")
@@ -576,10 +578,19 @@ def _reparse_site(ctx: Context, candidate: ReparseCandidate) -> str | None:
     return None
 
 
-def reparse(ctx: Context, *, all_versions: bool = False) -> ReparseReport:
-    """Re-derive records from stored captures with today's parser; a changed record is a version."""
+def reparse(
+    ctx: Context, *, all_versions: bool = False, progress: Bar | None = None
+) -> ReparseReport:
+    """Re-derive records from stored captures with today's parser; a changed record is a version.
+
+    `progress` is told the number of captures first, then advanced after each one.
+    """
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+    if progress is not None:
+        progress.update(0, count_reparse_candidates(ctx.archive, all_versions))
     for candidate in iter_reparse_candidates(ctx.archive, all_versions):
+        if progress is not None:
+            progress.advance()
         page = Page.from_bytes(
             candidate.body,
             url=candidate.url,

@@ -99,6 +99,11 @@ def _picks(conn: sqlite3.Connection, all_versions: bool) -> list[_Pick]:
     return [p for p in picks if (p.url, p.capture_id) not in again] + failed
 
 
+def count_reparse_candidates(archive: Archive, all_versions: bool) -> int:
+    """How many captures `iter_reparse_candidates` yields now (for a progress bar)."""
+    return len(_picks(archive.conn, all_versions))
+
+
 def iter_reparse_candidates(archive: Archive, all_versions: bool) -> Iterator[ReparseCandidate]:
     """The captures to run through today's parser, bodies decompressed one at a time."""
     for pick in _picks(archive.conn, all_versions):
