@@ -216,7 +216,7 @@ def _context(options: Options, *, reading: bool = False) -> AbstractContextManag
     from worker.pipeline import open_context
 
     path = options.existing_archive() if reading else options.archive_path
-    return open_context(options.config, path, profiles=options.profiles)
+    return open_context(options.config, path, profiles=options.profiles, offline=reading)
 
 
 def _echo_json(data: object) -> None:
