@@ -39,14 +39,17 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_shipped_worker_config_loads() -> None:
     config = load_config(CONFIG_DIR / "worker.toml", SITES)
-    assert [s.site for s in config.sources] == ["mid.ru", "globalsecurity"]
+    sites = [s.site for s in config.sources]
+    assert sites == ["mid.ru", "globalsecurity", "fmprc", "whitehouse"]
     assert config.politeness.min_interval == 1.0
     assert "briefings-worker" in config.politeness.user_agent
     assert "https://" in config.politeness.user_agent
-    midru, globalsecurity = config.sources
+    midru, globalsecurity, fmprc, whitehouse = config.sources
     assert midru.schedule.interval == 3600 and midru.schedule.jitter > 0
     assert globalsecurity.schedule.interval == 6 * 3600
     assert "{month:02d}" in globalsecurity.listing_urls[0]
+    assert fmprc.schedule.cron == "0 11,15 * * mon-fri"
+    assert whitehouse.schedule.interval == 7 * 86400
 
 
 @pytest.mark.parametrize(

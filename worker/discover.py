@@ -60,11 +60,23 @@ def parse_listing(
         url = _absolute(base, anchor)
         if url and _host_allowed(url, hosts) and pattern.search(url):
             links.setdefault(url, item_date)
-    return Listing(
-        links=tuple(links),
-        next_url=_next_url(tree, rules, base, page.url, hosts),
-        dates=tuple(links.values()),
-    )
+    next_url = _next_url(tree, rules, base, page.url, hosts)
+    if next_url is None and rules.numbered and links and page.url:
+        next_url = numbered_next(page.url, rules.numbered)
+    return Listing(links=tuple(links), next_url=next_url, dates=tuple(links.values()))
+
+
+def numbered_next(url: str, numbered: str) -> str:
+    """The page after `url` in a listing whose later pages are files `numbered` (`{n}` from 1)
+    beside the first: after `.../default.shtml` (or `.../`) `.../default_1.shtml`, after that
+    `.../default_2.shtml`. For sites that draw their pager with JavaScript: no link to follow,
+    so a walk goes on while pages list links (a page past the last one is an error or empty)."""
+    prefix, _, suffix = numbered.partition("{n}")
+    parts = urlsplit(url)
+    name = parts.path.rpartition("/")[2]
+    current = re.fullmatch(re.escape(prefix) + r"(\d+)" + re.escape(suffix), name)
+    number = int(current.group(1)) + 1 if current else 1
+    return urljoin(urlunsplit(parts._replace(query="", fragment="")), f"{prefix}{number}{suffix}")
 
 
 def expand_listing_urls(source: Source, today: date) -> list[str]:

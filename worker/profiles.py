@@ -36,7 +36,7 @@ _LIST_KEYS = (
     "not_found_markers",
 )
 _KNOWN_KEYS = {"name", "hosts", "timezone", "language", "listing", *_LIST_KEYS}
-_LISTING_KEYS = {"items", "link", "date", "next"}
+_LISTING_KEYS = {"items", "link", "date", "next", "numbered"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class ListingRules:
     items: str | None = None  # CSS selector of the list items of the main list
     date: str | None = None  # CSS selector of an item's date, inside the item
     next: str | None = None  # CSS selector of the link to the next (older) listing page
+    # Without a next link: later pages are files beside the first, `{n}` from 1 ("default_{n}.shtml")
+    numbered: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,4 +200,14 @@ def _listing(profile: Table) -> ListingRules | None:
         items=table.get("items", str, None),
         date=table.get("date", str, None),
         next=table.get("next", str, None),
+        numbered=_numbered(table),
     )
+
+
+def _numbered(table: Table) -> str | None:
+    value = table.get("numbered", str, None)
+    if value is not None and (value.count("{n}") != 1 or "/" in value):
+        raise ConfigError(
+            table.where, table.key("numbered"), f"expected a file name with one {{n}}: {value!r}"
+        )
+    return value
