@@ -66,7 +66,7 @@ from sitegen import (
 
 from worker.archive import due_for_recheck, export_records, known_urls
 from worker.archive.db import Archive
-from worker.archive.passages import passages
+from worker.archive.texts import passages
 from worker.cli import main as briefings
 from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
 from worker.extract import extract
@@ -465,8 +465,9 @@ def archive_size(db: Path) -> tuple[int, int, int]:
 
 
 def count_passages(db: Path) -> int:
-    with Archive.open(db) as archive:
-        return sum(sum(1 for _ in passages(v.record)) for v in export_records(archive, None))
+    """Passages stored (each text once per document, as the archive keeps them)."""
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
 
 
 # ---- the run --------------------------------------------------------------------------------
@@ -594,8 +595,7 @@ def main() -> None:
     size, documents, versions = archive_size(db)
     passage_count = count_passages(db)
     print(f"8. archive: {size / 2**20:.0f} MiB for {documents} briefings, {versions} versions, "
-          f"{passage_count} passages in the latest versions ({passage_count / documents:.0f} per "
-          f"briefing): {size / documents / 1024:.1f} KiB per briefing")  # fmt: skip
+          f"{passage_count} passages stored ({passage_count / documents:.0f} per briefing): {size / documents / 1024:.1f} KiB per briefing")  # fmt: skip
     load = os.getloadavg()
     print(f"total {time.perf_counter() - began:.0f} s; load average now {load[0]:.2f} "
           f"{load[1]:.2f} {load[2]:.2f}")  # fmt: skip

@@ -120,7 +120,7 @@ def _refuse_to_fetch(request: httpx.Request) -> httpx.Response:
 def lane_context(ctx: Context) -> Iterator[Context]:
     """A Context for another thread (`worker.lanes`): its own archive connection, the same
     fetcher (one pacer and robots.txt cache for every thread) and profiles."""
-    archive = Archive.open(ctx.archive.path)
+    archive = Archive.open(ctx.archive.path, ctx.archive.policy)
     try:
         yield Context(ctx.config, ctx.profiles, archive, ctx.fetcher)
     finally:
