@@ -8,10 +8,14 @@ diff; a receiver that is down gets the events at the next run; a restart sends n
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -100,7 +104,9 @@ def site() -> Iterator[LocalServer]:
         yield server
 
 
-def write_config(tmp_path: Path, site: LocalServer, port: int | None, extra: str = "") -> Path:
+def write_config(
+    tmp_path: Path, site: LocalServer, port: int | None, extra: str = "", schedule: str = ""
+) -> Path:
     notify = (
         f"""
 [[notify]]
@@ -128,6 +134,7 @@ site = "mid.ru"
 listing_urls = ["{site.url(LISTING)}"]
 link_pattern = '/briefings/\\d{{6,8}}/$'
 allowed_hosts = ["127.0.0.1"]
+{schedule}
 {notify}""",
         encoding="utf-8",
     )
@@ -283,3 +290,72 @@ def test_a_bad_notify_table_names_its_key(tmp_path: Path, table: str, key: str) 
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert error.value.key == key
+
+
+# ---- the real daemon, stopped and started again ----------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+EVERY_SECOND = """
+[sources.schedule]
+interval = "1s"
+
+[recheck]
+after = ["1s"]
+every = "1s"
+interval = "1s"
+"""
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        time.sleep(0.1)
+
+
+def runs(db: Path) -> int:
+    """Runs started so far. Jobs run one at a time and a job's notifications go out before
+    the next job starts, so two more runs mean the first of them was told."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def start_daemon(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "worker", "--config", str(config), "run"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def stop_daemon(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+
+
+def test_the_running_daemon_sends_each_event_once_across_restarts(
+    tmp_path: Path, site: LocalServer, receiver: Receiver
+) -> None:
+    config = write_config(tmp_path, site, receiver.port, schedule=EVERY_SECOND)
+    db = tmp_path / "archive.db"
+    daemon = start_daemon(config)
+    try:
+        wait_for(lambda: len(receiver.posts) == 1)
+        stop_daemon(daemon)
+        site.route(BRIEFING, Reply(200, BRIEFING_HTML.replace(OLD.encode(), NEW.encode()), HTML))
+        daemon = start_daemon(config)
+        wait_for(lambda: len(receiver.posts) == 2)
+        stop_daemon(daemon)
+        daemon = start_daemon(config)
+        before = runs(db)
+        wait_for(lambda: runs(db) >= before + 4)  # two more rounds of both jobs, told
+        stop_daemon(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    assert receiver.titles == [f"New briefing: {TITLE}", f"Changed (version 2): {TITLE}"]
