@@ -449,26 +449,17 @@ def changes(
     fmt: str,
 ) -> None:
     """New briefings, new versions and briefings gone from their site since WHEN, oldest first."""
-    from urllib.parse import quote
-
     from worker.archive.follow import changes as find_changes
-    from worker.feeds import atom_feed
+    from worker.feeds import changes_feed
 
     if as_json and fmt == "atom":
         raise click.UsageError("give --json or --format atom, not both")
     with _context(options, reading=True) as ctx:
-        found = find_changes(ctx.archive, since, site=site, speaker=speaker, limit=limit)
         if fmt == "atom":
-            scope = " ".join(x for x in (site, speaker) if x)
-            feed = atom_feed(
-                ctx.archive,
-                found,
-                feed_id="urn:briefings-worker:changes:" + quote(scope or "all", safe=""),
-                title=f"Briefings: changes{f' ({scope})' if scope else ''}",
-                link=None,
-            )
+            feed = changes_feed(ctx.archive, since, site=site, speaker=speaker, limit=limit)
             sys.stdout.buffer.write(feed)
             return
+        found = find_changes(ctx.archive, since, site=site, speaker=speaker, limit=limit)
     if as_json:
         _echo_json([change.to_dict() for change in found])
         return

@@ -9,12 +9,13 @@ so it stays the same however often the feed is made and a reader shows each chan
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
 from worker.archive import clock
 from worker.archive.db import Archive
-from worker.archive.follow import Change, change_diff
+from worker.archive.follow import Change, change_diff, changes
 from worker.diff import render_diff_text
 
 MAX_DIFF_CHARS = 6000  # a longer diff is cut: `briefings diff` shows it whole
@@ -80,3 +81,25 @@ def atom_feed(
             entry.category(term=change.site)
     xml: bytes = feed.atom_str(pretty=True)
     return xml
+
+
+def changes_feed(
+    archive: Archive,
+    since: str | None,
+    *,
+    site: str | None = None,
+    speaker: str | None = None,
+    limit: int | None = None,
+    link: str | None = None,
+) -> bytes:
+    """The Atom feed of `changes(...)`, its id and title naming the site and speaker chosen (the
+    same id for the same choice, wherever the feed is made)."""
+    found = changes(archive, since, site=site, speaker=speaker, limit=limit)
+    scope = " ".join(x for x in (site, speaker) if x)
+    return atom_feed(
+        archive,
+        found,
+        feed_id="urn:briefings-worker:changes:" + quote(scope or "all", safe=""),
+        title=f"Briefings: changes{f' ({scope})' if scope else ''}",
+        link=link,
+    )

@@ -207,16 +207,18 @@ ORDER BY c.at, d.id, c.number
 
 def changes(
     archive: Archive,
-    since: str,
+    since: str | None,
     *,
     site: str | None = None,
     speaker: str | None = None,
     limit: int | None = None,
 ) -> list[Change]:
     """What happened since `since` (see `moment`), oldest first: new briefings, new versions,
-    briefings gone from their site; of site profile `site`, by `speaker`; the latest `limit`."""
+    briefings gone from their site; of site profile `site`, by `speaker`; the latest `limit`.
+    `since` None: from the start."""
     wanted = _speaker_words(speaker)
-    params = {"since": moment(since), "site": site, "document_id": None, "number": None}
+    start = "" if since is None else moment(since)
+    params = {"since": start, "site": site, "document_id": None, "number": None}
     rows = archive.conn.execute(_CHANGES, params).fetchall()
     found: list[Change] = []
     for row in reversed(rows):  # newest first, so `limit` keeps the latest
