@@ -315,8 +315,8 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> None:
 
 
 def runs(db: Path) -> int:
-    """Runs started so far. Jobs run one at a time and a job's notifications go out before
-    the next job starts, so two more runs mean the first of them was told."""
+    """Runs started so far. A job's next run starts only after its notifications went out,
+    so four more runs (two jobs) mean at least one of them was told."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
             return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
