@@ -25,6 +25,7 @@ import click
 from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, load_config
 from worker.demo.site import DEMO_BASE_URL, DEMO_PORT
 from worker.errors import (
+    ArchiveError,
     BriefingsError,
     ConfigError,
     DocumentNotFound,
@@ -36,6 +37,8 @@ from worker.profiles import Profiles, load_profiles
 
 if TYPE_CHECKING:
     from worker.pipeline import Context
+
+DEMO_WEB_PORT = 8401  # `demo --serve`: the web view of the demo archive, beside the sample site
 
 # Input errors are the user's to fix (exit 2); the rest are operational (exit 1).
 _INPUT_ERRORS: tuple[type[BriefingsError], ...] = (
@@ -760,12 +763,49 @@ def demo(options: Options, serve: bool, port: int | None) -> None:
     click.echo(f'  {prefix} search "Arctic" --speaker Zakharova')
     click.echo(f"  {prefix} versions 1012-29-05-2024")
     click.echo(f"  {prefix} show 1012-29-05-2024 --format markdown")
+    click.echo(f"  {prefix} serve    # the archive in a browser (Datasette), read-only")
     if result.site is not None:
+        web = _demo_web_view(db)
         click.echo(f"The sample site stays up at {result.site.base_url} (Ctrl-C stops it); try")
         click.echo(f"  {prefix} fetch --site mid.ru {result.edited_url}")
         if result.site.port == DEMO_PORT:
             click.echo(f"  briefings --config {demo_config_path()} --db demo-daemon.db run --once")
+        if web is not None:
+            click.echo(f"The web view of {db} is up at {web.url} (Datasette, read-only).")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             result.site.close()
+            if web is not None:
+                web.close()
+
+
+def _demo_web_view(db: Path) -> Any:
+    """`briefings serve` on the demo archive, in the background, if Datasette is installed."""
+    from worker.serve import Running
+
+    try:
+        return Running(db, "127.0.0.1", DEMO_WEB_PORT)
+    except BriefingsError as error:  # Datasette missing, or the archive refused
+        click.echo(f"No web view: {error}")
+    return None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port."
+)
+@click.pass_obj
+def serve(options: Options, host: str, port: int) -> None:
+    """Datasette over the archive (read-only): tables, search, facets, briefing pages."""
+    from worker.serve import check_archive
+    from worker.serve import serve as serve_archive
+
+    path = options.archive_path
+    try:
+        check_archive(path)
+    except ArchiveError as error:  # the user's file: a usage error, not an operational one
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    serve_archive(path, host, port, say=click.echo)

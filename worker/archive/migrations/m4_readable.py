@@ -137,9 +137,9 @@ JOIN section_passages AS sp ON sp.section_id = s.id
 JOIN passages AS p ON p.id = sp.passage_id""",
     # The latest version of every briefing, with its document's facts.
     """CREATE VIEW briefings AS
-SELECT d.id AS document_id, v.title, v.published, v.site, v.language, v.speaker, v.place,
-    v.document_number, d.canonical_url AS url, v.number AS versions, d.first_seen,
-    v.seen_at AS last_changed, d.gone_at, v.id AS version_id
+SELECT d.id AS document_id, v.title, v.published, substr(v.published, 1, 7) AS month, v.site,
+    v.language, v.speaker, v.place, v.document_number, d.canonical_url AS url,
+    v.number AS versions, d.first_seen, v.seen_at AS last_changed, d.gone_at, v.id AS version_id
 FROM documents AS d
 JOIN latest_versions AS v ON v.document_id = d.id""",
     # Each question of a latest version with the turn that answers it (the next turn of its
