@@ -186,9 +186,9 @@ CREATE TRIGGER "passages_au" AFTER UPDATE ON "passages" BEGIN
   INSERT INTO "passages_fts" (rowid, "text") VALUES (new.rowid, new."text");
 END;
 CREATE VIEW briefings AS
-SELECT d.id AS document_id, v.title, v.published, v.site, v.language, v.speaker, v.place,
-    v.document_number, d.canonical_url AS url, v.number AS versions, d.first_seen,
-    v.seen_at AS last_changed, d.gone_at, v.id AS version_id
+SELECT d.id AS document_id, v.title, v.published, substr(v.published, 1, 7) AS month, v.site,
+    v.language, v.speaker, v.place, v.document_number, d.canonical_url AS url,
+    v.number AS versions, d.first_seen, v.seen_at AS last_changed, d.gone_at, v.id AS version_id
 FROM documents AS d
 JOIN latest_versions AS v ON v.document_id = d.id;
 CREATE VIEW copies AS
