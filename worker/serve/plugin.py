@@ -22,6 +22,7 @@ from worker.archive import texts
 from worker.diff import RecordDiff, diff_records
 from worker.record import Record, Turn
 from worker.render import turn_label
+from worker.serve import atom
 
 ROUTE = "/-/briefing"
 
@@ -197,6 +198,7 @@ def register_routes() -> list[tuple[str, Any]]:
         (rf"^{ROUTE}/(?P<document_id>\d+)$", briefing_page),
         (rf"^{ROUTE}/(?P<document_id>\d+)/(?P<version>\d+)$", briefing_page),
         (rf"^{ROUTE}/(?P<document_id>\d+)/(?P<version>\d+)/diff$", briefing_diff),
+        *atom.ROUTES,  # the Atom feeds of changes (`atom.py`)
     ]
 
 
