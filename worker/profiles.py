@@ -35,8 +35,34 @@ _LIST_KEYS = (
     "challenge_markers",
     "not_found_markers",
 )
-_KNOWN_KEYS = {"name", "hosts", "timezone", "language", "listing", *_LIST_KEYS}
+_KNOWN_KEYS = {"name", "hosts", "timezone", "language", "listing", "labels", *_LIST_KEYS}
 _LISTING_KEYS = {"items", "link", "date", "next", "numbered"}
+# The lists of one language's `[labels.xx]` table; a site's lists add to the generic ones.
+_LABEL_KEYS = (
+    "question",
+    "answer",
+    "spaced",
+    "honorifics",
+    "job_titles",
+    "name_ends",
+    "oblique_openers",
+)
+
+
+@dataclass(frozen=True)
+class LabelWords:
+    """One language's label words (`[labels.xx]` in a profile): data, so that a site in another
+    language needs a table, not code."""
+
+    language: str  # ISO 639-1
+    question: tuple[str, ...] = ()  # label names of a question: `Q`, `Вопрос`, `问`, `Follow-up`
+    answer: tuple[str, ...] = ()  # label names of an answer that name nobody: `A`, `答`
+    spaced: tuple[str, ...] = ()  # label names printed without colon, before spaces (`Q`)
+    honorifics: tuple[str, ...] = ()  # `MR.`: a label of honorific and surname names nobody fully
+    job_titles: tuple[str, ...] = ()  # words before a name in a title (`Spokesperson`, `发言人`)
+    name_ends: tuple[str, ...] = ()  # words after a name in a title without spaces (`主持`)
+    # Words that open a title whose names stand in an oblique case (`Брифинг`, `Ответы`).
+    oblique_openers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,8 +97,11 @@ class SiteProfile:
     challenge_markers: tuple[str, ...]  # text of anti-bot interstitials
     not_found_markers: tuple[str, ...]  # titles of error pages served with 200
     listing: ListingRules | None = None
+    labels: tuple[LabelWords, ...] = ()  # label words by language, generic and site merged
     # All `drop_patterns` as one pattern, so a line is matched once (derived, not configured).
     drop_pattern: re.Pattern[str] | None = field(init=False, compare=False)
+    # Each label list of all languages joined, asked for on every page (derived).
+    label_lists: dict[str, tuple[str, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         pattern = (
@@ -82,6 +111,20 @@ class SiteProfile:
         )
         # A frozen dataclass sets its derived field through object.__setattr__.
         object.__setattr__(self, "drop_pattern", pattern)
+        lists = {
+            key: tuple(word for words in self.labels for word in getattr(words, key))
+            for key in _LABEL_KEYS
+        }
+        object.__setattr__(self, "label_lists", lists)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the label tables know: the candidates of language identification."""
+        return tuple(words.language for words in self.labels)
+
+    def label_words(self, key: str) -> tuple[str, ...]:
+        """One list (`question`, `answer`, ...) of every language's table, in table order."""
+        return self.label_lists[key]
 
     def matches_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -187,6 +230,27 @@ def _build(path: Path, data: dict[str, Any], base: dict[str, Any] | None) -> Sit
         challenge_markers=lists["challenge_markers"],
         not_found_markers=lists["not_found_markers"],
         listing=_listing(table),
+        labels=_labels(table, inherited),
+    )
+
+
+def _labels(site: Table, generic: Table) -> tuple[LabelWords, ...]:
+    """The `[labels.xx]` tables, the site's lists before the generic ones of the same language."""
+    tables: dict[str, list[Table]] = {}
+    for source in (site, generic):
+        if "labels" not in source.data:
+            continue
+        languages = Table(source.data["labels"], source.where, "labels")
+        for language in languages.data:
+            table = Table(languages.data[language], source.where, f"labels.{language}")
+            table.check_known(set(_LABEL_KEYS))
+            tables.setdefault(language, []).append(table)
+    return tuple(
+        LabelWords(
+            language,
+            **{key: sum((t.strings(key, ()) for t in found), ()) for key in _LABEL_KEYS},
+        )
+        for language, found in tables.items()
     )
 
 

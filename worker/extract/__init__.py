@@ -8,7 +8,11 @@
 4. Refuse error pages served with 200 (a "Page not found" title, no body).
 5. TOC: the page's own table of contents by its shape, with its statements/answers parts (`toc`).
 6. Body: sections by headings and anchors, answers as question/answer turns (`body`).
-7. Record: speaker from the answer labels or the title, place from the title, warnings.
+   A labelled transcript without TOC, header or headings (`Q:`/`A:`, `MR. CARNEY:`, outlets) is
+   opening remarks and one answers section of turns (`transcript`); its place and time lines and
+   `END` line are not text.
+7. Record: speaker from the answer labels or the title (`names`), place from the place line or
+   the title, language from the text (`language`), warnings.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from selectolax.lexbor import LexborHTMLParser
 
 from worker.errors import ExtractError
 from worker.extract import refusals
-from worker.extract.blocks import content_root, flatten
-from worker.extract.body import BODY_ENDS_EARLY, build_body
+from worker.extract.blocks import BREAK, Block, content_root, flatten
+from worker.extract.body import BODY_ENDS_EARLY, Body, build_body
 from worker.extract.boilerplate import drop_rules
 from worker.extract.header import detect_language, find_title, read_head, title_parts
-from worker.extract.markers import markers_for
+from worker.extract.language import LANGUAGE_SAMPLE_CHARS
+from worker.extract.markers import Markers, markers_for
+from worker.extract.names import record_speaker, title_name
 from worker.extract.toc import find_toc
+from worker.extract.transcript import Transcript, read_transcript, strip_furniture
 from worker.page import Page
 from worker.profiles import SiteProfile
 from worker.record import Record, TocEntry
@@ -49,7 +56,7 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     title = refusals.refuse_not_found(
         find_title(tree, root, blocks, profile, rules), page.status, profile, source
     )
-    head = read_head(blocks, title, profile, root)
+    head = read_head(blocks, title, profile, root, (page.url or "", page.text))
     # The parsed page is done with: freeing it now lets what follows reuse its memory.
     del tree, root
     markers = markers_for(profile)
@@ -57,22 +64,48 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     toc = find_toc(blocks, start, markers)
     body_blocks = blocks[start : toc.first] + blocks[toc.end :]
     refusals.refuse_thin(body_blocks, source)
+    body_blocks, place_line = strip_furniture(body_blocks)
+    named_in_title = title_name(title, profile)
     body = build_body(body_blocks, toc.items, markers)
+    # A page the general rules found answers in is no bare transcript: only the others are read
+    # again as one (most briefings are spared the second reading of their labels).
+    if not toc.items and not any(section.part == "answers" for section in body.sections):
+        transcript = read_transcript(body_blocks, markers, named_in_title)
+        if transcript is not None:
+            body = _transcript_body(transcript, markers)
     title_speaker, place = title_parts(title, head.title_date)
-    sample = title + " ".join(b.text for b in body_blocks[:5])
     return Record(
         url=page.url,
         site=profile.name,
-        language=detect_language(html_lang, sample, profile),
+        language=detect_language(html_lang, _language_sample(body_blocks, title), profile),
         title=title,
         published=head.published,
         document_number=head.document_number,
-        speaker=body.speaker or title_speaker,
-        place=place,
+        speaker=record_speaker(body.speaker, named_in_title or title_speaker, profile),
+        place=place_line or place,
         toc=tuple(TocEntry(item.part, item.heading) for item in toc.items),
         sections=body.sections,
         warnings=body.warnings,
     )
+
+
+def _language_sample(blocks: list[Block], title: str) -> str:
+    """The body's first sentences (titles are full of names), enough to tell the language by."""
+    texts = []
+    length = 0
+    for block in blocks:
+        if block.tag != BREAK:
+            texts.append(block.text)
+            length += len(block.text)
+            if length >= LANGUAGE_SAMPLE_CHARS:
+                break
+    return " ".join(texts)[:LANGUAGE_SAMPLE_CHARS] or title
+
+
+def _transcript_body(transcript: Transcript, markers: Markers) -> Body:
+    """The opening remarks, read as any statements part, and the transcript's answers section."""
+    opening = build_body(transcript.opening, (), markers)
+    return Body(opening.sections + transcript.sections, transcript.speaker, opening.warnings)
 
 
 def looks_truncated(page: Page, record: Record) -> bool:

@@ -19,6 +19,9 @@ _TAG = re.compile(r"^[a-z][a-z0-9]*$")
 _CLASS = re.compile(r"^\.([\w-]+)$")
 _ID = re.compile(r"^#([\w-]+)$")
 _FRAGMENT = re.compile(r"^\[(class|id)\*=[\"']?([\w-]+)[\"']?\]$")
+# An inline style that hides the element: scripts show such blocks on demand (empty lists of
+# related news, alternative sources), readers never see them.
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"^\[([\w-]+)(?:=[\"']?([\w -]+?)[\"']?)?\]$")
 
 
@@ -38,6 +41,9 @@ class DropRules:
         """Whether an element with these attributes is boilerplate (its tag is checked apart)."""
         if self.examined.isdisjoint(attrs):
             return False  # links and anchors mostly carry none of them
+        style = attrs.get("style")
+        if style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style):
+            return True
         classes = attrs.get("class")
         if classes:
             if not self.classes.isdisjoint(classes.split()):
@@ -102,6 +108,6 @@ def drop_rules(selectors: tuple[str, ...]) -> DropRules:
         id_fragments=re.compile("|".join(fragments["id"])) if fragments["id"] else None,
         attributes=tuple(attributes),
         attribute_names=frozenset(name for name, _ in attributes),
-        examined=frozenset(("class", "id", *(name for name, _ in attributes))),
+        examined=frozenset(("class", "id", "style", *(name for name, _ in attributes))),
         selector=", ".join(complex_selectors),
     )

@@ -1,8 +1,10 @@
 """Dates as briefing pages print them, to ISO 8601.
 
 Seen forms: `5 November 2020 18:48`, glued `5 November 202018:48` (a date and a time element
-with no space between), `5 ноября 2020 года`, `November 5, 2020`, `05.11.2020 18:48`,
-`2020-11-05T18:48`, and a line with only a time (`15:23`) that takes its date from the title.
+with no space between), `5 ноября 2020 года`, `November 5, 2020`, `June12, 2018` (no space after
+the month), `05.11.2020 18:48`, `2020-11-05T18:48`, `2016年11月15日`, and a line with only a time
+(`15:23`) that takes its date from the title. A title without a year (`... on September 10`)
+takes it from a date the page prints elsewhere (`year_from_paths`), never from the clock.
 """
 
 from __future__ import annotations
@@ -44,15 +46,19 @@ _PATTERNS = (
         rf"(?P<day>[0-3]?\d)\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(?P<year>(?:19|20)\d\d){_YEAR_WORD}{_TIME}",
         re.IGNORECASE,
     ),
-    # November 5, 2020
+    # November 5, 2020; June12, 2018
     re.compile(
-        rf"{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d){_TIME}",
+        rf"{_MONTH}\s*(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d){_TIME}",
         re.IGNORECASE,
     ),
     # 05.11.2020 or 05/11/2020 (day first, as the ministry writes it)
     re.compile(rf"(?P<day>[0-3]?\d)[./](?P<mnum>[01]?\d)[./](?P<year>(?:19|20)\d\d){_TIME}"),
     # 2020-11-05 or 2020-11-05T18:48
     re.compile(rf"(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d){_TIME}"),
+    # 2016年11月15日 (Chinese and Japanese)
+    re.compile(
+        rf"(?P<year>(?:19|20)\d\d)\s*年\s*(?P<mnum>[01]?\d)\s*月\s*(?P<day>[0-3]?\d)\s*日{_TIME}"
+    ),
 )
 # Where a form can first match, found by searches that skip ahead by a character class (the forms
 # themselves open with an optional part, so a search tries them at every character). Every form
@@ -60,7 +66,7 @@ _PATTERNS = (
 # dot at most) stands right before the spaces in front of the day.
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _DIGIT = re.compile(r"\d")
-_AFTER_MONTH = re.compile(r"\s\s*[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d", re.IGNORECASE)
+_AFTER_MONTH = re.compile(r"\s*[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d", re.IGNORECASE)
 _MONTH_FIRST = _PATTERNS[1]
 _MONTH_CHARS = 11
 _TIME_ONLY = re.compile(r"^\s*(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)\s*$")
@@ -172,3 +178,44 @@ def find_trailing_date(text: str) -> FoundDate | None:
             if candidate is not None and not text[candidate.end :].strip(" .,)"):
                 found = candidate
     return found
+
+
+# A month and day that end a title with no year: `on September 10`, `10 сентября`.
+_MONTH_DAY_END = (
+    re.compile(rf"{_MONTH}\s*(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\W*$", re.IGNORECASE),
+    re.compile(rf"(?P<day>[0-3]?\d)\s+{_MONTH}\W*$", re.IGNORECASE),
+)
+# Dates in paths and file names: `W020180910...` (fmprc's images), `/2018/09/10/`, `2018-09-10`.
+# (TRS, the CMS of China's ministries, names files `W0` and the date: a digit may precede there.)
+_PATH_DATE = re.compile(r"(?:(?<!\d)|(?<=[A-Za-z]0))((?:19|20)\d\d)([-/_]?)([01]\d)\2([0-3]\d)")
+
+
+def find_month_day(text: str) -> tuple[int, int] | None:
+    """(month, day) when `text` ends in a date without a year."""
+    for pattern in _MONTH_DAY_END:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        month = _MONTHS.get(match.group("month").casefold())
+        day = int(match.group("day"))
+        if month is not None and 1 <= day <= 31:
+            return month, day
+    return None
+
+
+def year_from_paths(month: int, day: int, texts: tuple[str, ...]) -> int | None:
+    """The year of the first date in `texts` (the page's URL, its markup) on that month and day."""
+    for text in texts:
+        for match in _PATH_DATE.finditer(text):
+            if int(match.group(3)) == month and int(match.group(4)) == day:
+                return int(match.group(1))
+    return None
+
+
+def find_title_date(title: str) -> FoundDate | None:
+    """The date that ends the title or, as Chinese titles print it, opens it."""
+    found = find_trailing_date(title)
+    if found is not None:
+        return found
+    leading = find_date(title)
+    return leading if leading is not None and leading.start == 0 else None

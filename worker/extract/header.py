@@ -17,10 +17,14 @@ from worker.extract.blocks import BREAK, Block
 from worker.extract.boilerplate import DropRules
 from worker.extract.dates import (
     FoundDate,
+    find_month_day,
+    find_title_date,
     find_trailing_date,
     parse_date_line,
     parse_time_only,
+    year_from_paths,
 )
+from worker.extract.language import identify
 from worker.extract.text import casefolded, normalise
 from worker.profiles import SiteProfile
 
@@ -137,7 +141,14 @@ def _page_title(tree: LexborHTMLParser) -> str | None:
     return re.split(r"\s+[|–—-]\s+(?=[^|–—-]+$)", text)[0] if text else None
 
 
-def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: LexborNode) -> Head:
+def read_head(
+    blocks: list[Block],
+    title: str,
+    profile: SiteProfile,
+    root: LexborNode,
+    paths: tuple[str, ...] = (),
+) -> Head:
+    """The head facts; `paths` (the page's URL and markup) give a year to a title without one."""
     title_index = next((i for i, b in enumerate(blocks) if b.text == title), None)
     anchor = title_index if title_index is not None else 0
     window = range(
@@ -145,7 +156,7 @@ def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: Lexbo
     )
     last = anchor
     date_text = _selected_text(root, profile.date)
-    title_found = find_trailing_date(title)
+    title_found = find_title_date(title) or _title_date_without_year(title, paths)
     found, date_index = _date_from_blocks(
         blocks,
         window,
@@ -177,6 +188,18 @@ def read_head(blocks: list[Block], title: str, profile: SiteProfile, root: Lexbo
         last_index=last if title_index is not None or date_index is not None else -1,
         title_date=title_found,
     )
+
+
+def _title_date_without_year(title: str, paths: tuple[str, ...]) -> FoundDate | None:
+    """A title's `September 10` with the year of a date the page prints with that month and day
+    (an image path, a link, its URL); None when none does: never the current year."""
+    month_day = find_month_day(title)
+    if month_day is None:
+        return None
+    year = year_from_paths(*month_day, paths)
+    if year is None:
+        return None
+    return FoundDate(year, month_day[0], month_day[1], None, None, len(title), len(title))
 
 
 def _selected_text(root: LexborNode, selectors: tuple[str, ...]) -> str | None:
@@ -271,10 +294,15 @@ def _name_in(segment: str) -> str | None:
 
 
 def detect_language(html_lang: str | None, sample: str, profile: SiteProfile) -> str:
-    """Cyrillic text is Russian whatever the markup says; otherwise trust the page, then the site.
+    """The language of the text (the language-identification library, among the languages of the
+    label tables); when it cannot tell, Cyrillic text is Russian, else the page's `lang`, else the
+    site's language.
 
     Words are counted, not letters: the sample is a title and a few paragraphs.
     """
+    identified = identify(sample, profile.languages)
+    if identified is not None:
+        return identified
     # Counting words matters only when there is Cyrillic to outnumber the Latin ones.
     if not sample.isascii() and _ANY_CYRILLIC.search(sample) is not None:
         cyrillic = len(_CYRILLIC.findall(sample))

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from worker.record import Role
 
 _MAX_LABEL_CHARS = 90  # the colon of a label comes within this many characters
+_MAX_SPACED_WORD = 12  # a label without colon is one short word
 # A name and its colon; the paragraph's rest is what follows the match. The name is taken
 # greedily: only spaces may stand between it and the colon, and they are stripped, so the result
 # is the same as a lazy name's at half the matching work.
-_LABEL = re.compile(r"^(?P<name>[^:\n]{1,80})\s*:\s*")
+_LABEL = re.compile(r"^(?P<name>[^:：\n]{1,80})\s*[:：]\s*")
+# (The colon is ASCII or full-width, as Chinese and Japanese text prints it.)
 _WITH_OUTLET = re.compile(r"^(?P<word>.+?)\s*\((?P<who>[^()]{1,80})\)$")
 _UPPER = r"A-ZÀ-ÖØ-ÞА-ЯЁ"
 _WORD = rf"[{_UPPER}][\w’'\-]*\.?"
@@ -27,7 +29,6 @@ _NAME = re.compile(
     rf"|{_WORD}(?:\s+(?:{_WORD}|{_PARTICLE})){{1,4}}"  # Maria Zakharova, MR PRICE
     rf"|{_WORD})$"  # Zakharova (only with bold or when repeated)
 )
-_ANSWER_WORDS = frozenset(("answer", "a", "reply", "response", "ответ"))
 
 
 # Not frozen: one is built for most paragraphs of an answers part, and a frozen dataclass takes
@@ -42,14 +43,22 @@ class Label:
 
 
 class LabelReader:
-    """Reads labels with the profile's question words."""
+    """Reads labels with the profile's label words (`[labels.xx]` tables)."""
 
-    def __init__(self, question_words: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        question_words: tuple[str, ...],
+        answer_words: tuple[str, ...] = ("Answer", "A"),
+        spaced_words: tuple[str, ...] = (),
+    ) -> None:
         self.question_words = frozenset(word.casefold() for word in question_words)
+        self.answer_words = frozenset(word.casefold() for word in answer_words)
+        # Compared as printed: `Q` before spaces is a label, `q` is no word of anyone's.
+        self.spaced_words = frozenset(spaced_words)
 
     def read(self, text: str, bold_prefix: str) -> Label | None:
-        if text.find(":", 0, _MAX_LABEL_CHARS) < 0:
-            return None
+        if text.find(":", 0, _MAX_LABEL_CHARS) < 0 and text.find("：", 0, _MAX_LABEL_CHARS) < 0:
+            return self._spaced(text) if self.spaced_words else None
         match = _LABEL.match(text)
         if match is None:
             return None
@@ -60,7 +69,7 @@ class LabelReader:
         if word in self.question_words:
             who = outlet.group("who").strip() if outlet else None
             return Label(name, "question", who, text[match.end() :].strip(), False)
-        if word in _ANSWER_WORDS:
+        if word in self.answer_words:
             return Label(name, "answer", None, text[match.end() :].strip(), False)
         person = outlet.group("word") if outlet else name
         if not _NAME.match(person):
@@ -69,6 +78,16 @@ class LabelReader:
         single = " " not in person and "." not in person
         unsupported = single and not (bold_prefix and _covers(bold_prefix, name))
         return Label(name, "answer", name, text[match.end() :].strip(), unsupported)
+
+    def _spaced(self, text: str) -> Label | None:
+        """A label printed without colon (`Q   Jay, ...`): one of the `spaced` words, a space."""
+        space = text.find(" ", 0, _MAX_SPACED_WORD)
+        if space < 0 or text[:space] not in self.spaced_words:
+            return None
+        word, rest = text[:space], text[space + 1 :]
+        if not rest:
+            return None
+        return Label(word, "question", None, rest.strip(), False)
 
 
 def _covers(bold_prefix: str, name: str) -> bool:

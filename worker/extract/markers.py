@@ -65,12 +65,22 @@ def has_numbering(text: str) -> bool:
 
 def markers_for(profile: SiteProfile) -> Markers:
     # Keyed by the three lists it reads: hashing a whole profile costs more than building these.
-    return _markers(profile.answers_headers, profile.toc_titles, profile.question_words)
+    return _markers(
+        profile.answers_headers,
+        profile.toc_titles,
+        profile.question_words + profile.label_words("question"),
+        profile.label_words("answer"),
+        profile.label_words("spaced"),
+    )
 
 
 @lru_cache(maxsize=32)
 def _markers(
-    answers_headers: tuple[str, ...], toc_titles: tuple[str, ...], question_words: tuple[str, ...]
+    answers_headers: tuple[str, ...],
+    toc_titles: tuple[str, ...],
+    question_words: tuple[str, ...],
+    answer_words: tuple[str, ...],
+    spaced_words: tuple[str, ...],
 ) -> Markers:
     answers_header = _phrases(answers_headers)
     return Markers(
@@ -82,7 +92,7 @@ def _markers(
         header_start=_starts(answers_headers),
         header_keywords=_keywords(answers_headers),
         toc_title=_phrases(toc_titles),
-        labels=LabelReader(question_words),
+        labels=LabelReader(question_words, answer_words, spaced_words),
     )
 
 
