@@ -8,6 +8,7 @@ diff; a receiver that is down gets the events at the next run; a restart sends n
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -359,3 +360,22 @@ def test_the_running_daemon_sends_each_event_once_across_restarts(
             daemon.kill()
             daemon.wait()
     assert receiver.titles == [f"New briefing: {TITLE}", f"Changed (version 2): {TITLE}"]
+
+
+def test_notify_shows_what_waits_and_what_failed(tmp_path: Path, site: LocalServer) -> None:
+    config = write_config(tmp_path, site, free_port())
+    shown = CliRunner().invoke(main, ["--config", str(config), "notify"])
+    assert shown.exit_code == 2  # no archive yet: nothing to show
+    assert run_once(config) == 0  # the receiver is down: the new briefing waits
+    shown = CliRunner().invoke(main, ["--config", str(config), "notify"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("desk: 1 event waiting; last sent or tried ")
+    # Tried after each job that had it (one or both, as the parallel jobs end).
+    assert re.search(r"; [12] failed sends? in a row, last: A Connection error", shown.output)
+
+
+def test_notify_without_a_notify_table_names_the_key(tmp_path: Path, site: LocalServer) -> None:
+    config = write_config(tmp_path, site, None)
+    result = CliRunner().invoke(main, ["--config", str(config), "notify", "--test"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {config}: notify: no [[notify]] table is configured"

@@ -197,11 +197,12 @@ class TargetStatus:
     def describe(self) -> str:
         if self.pending is None:
             return f"{self.name}: not started yet (the daemon starts it at its next run)"
-        line = f"{self.name}: {self.pending} events waiting"
+        line = f"{self.name}: {self.pending} event{'' if self.pending == 1 else 's'} waiting"
         if self.last_attempt:
             line += f"; last sent or tried {self.last_attempt}"
         if self.failures:
-            line += f"; {self.failures} failed sends in a row, last: {self.last_error}"
+            sends = f"{self.failures} failed send{'' if self.failures == 1 else 's'}"
+            line += f"; {sends} in a row, last: {self.last_error}"
         return line
 
 
