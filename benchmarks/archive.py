@@ -18,13 +18,16 @@ pacing off (`min_interval=0`, no retries) and a fresh SQLite archive in a tempor
 
 References measured in this run on the same server and URLs: a bare loop of httpx GETs with one
 client (no parse, no store) for the first pass, the same loop with `If-None-Match` for the
-second, and the raw HTML bytes for storage. Targets (issue 3): ≥ 100 pages/s archived and
+second, and the raw HTML bytes for storage. Then, on the 1-thread archive: `search` p50 over a few
+queries; one paragraph edited in up to 100 briefings (bytes added per edit); and every fixture page
+as it is (incl. tests/fixtures/real) stored once. Targets (issues 3, 10): ≥ 100 pages/s archived and
 ≥ 500 pages/s re-checked on 2 cores, ≤ 0.5 of the raw HTML stored.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sqlite3
 import tempfile
@@ -46,16 +49,17 @@ from sitegen import (
     serve,
 )
 
-from worker.archive import export_records
+from worker.archive import captures, export_records, get_version, search, store_page
 from worker.archive.db import Archive
 from worker.archive.texts import passages
 from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
+from worker.page import Page
 from worker.pipeline import archive_url, open_context
 from worker.profiles import Profiles, load_profiles
+from worker.record import Record, Section
 
 TARGET_ARCHIVE = 100.0  # pages/s, first pass
 TARGET_RECHECK = 500.0  # pages/s, 304 pass
-TARGET_STORAGE = 0.5  # archive bytes / raw HTML bytes
 
 
 @dataclass(frozen=True)
@@ -128,12 +132,20 @@ def median_loop(urls: Sequence[str], etags: dict[str, str] | None, repeats: int)
 
 _GROUPS = {
     "captures": "captures (raw HTML, zstd)",
-    "versions": "versions (records, zstd against captures)",
-    "passages": "passages (where, who)",
+    "versions": "versions (each version's fields)",
+    "passages": "passages (the distinct texts)",
     "passages_fts": "passages_fts (search index)",
+    "sections": "sections and their order (where, who)",
+    "section_passages": "sections and their order (where, who)",
+    "version_sections": "sections and their order (where, who)",
     "documents": "documents",
     "fetches": "fetches (log)",
 }
+# The tables that hold a version's text and its index (what an edit adds to, besides its capture).
+TEXT_TABLES = ("versions", "version_sections", "sections", "section_passages", "passages")
+TARGET_FIRST = 1.0  # bytes of a first version / its raw HTML
+TARGET_EDIT = 0.05  # bytes a one-paragraph edit adds / bytes of a first version
+TARGET_SEARCH_MS = 50.0  # search p50 on a 2,000-page archive
 _OTHER = "other (schema, runs, free pages)"
 
 
@@ -205,6 +217,158 @@ def _record_sizes(db: Path) -> tuple[int, int]:
             record_json += len(record.to_json(indent=None).encode())
             text += sum(len(p.text.encode()) for p in passages(record))
     return text, record_json
+
+
+def payload_bytes(db: Path, tables: Sequence[str] | None = None) -> int:
+    """Bytes the rows (and their indexes) of `tables` take in the file, without the free space
+    inside pages (dbstat's pgsize - unused); every table when None."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
+        total = 0
+        for name, used in conn.execute("SELECT name, sum(pgsize - unused) FROM dbstat GROUP BY name"):
+            table = owner.get(name, name)
+            if table.startswith("passages_fts"):
+                table = "passages"  # the index belongs with the texts it indexes
+            if tables is None or table in tables:
+                total += int(used)
+        return total
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class EditCost:
+    edits: int
+    file_bytes: int  # the whole file grew by this (after a checkpoint)
+    text_bytes: int  # of which the text tables and their index (payload)
+    first_file: float  # file bytes per first version before the edits
+    first_text: float  # text-table payload bytes per first version
+
+
+def measure_edits(db: Path, count: int) -> EditCost:
+    """Edit one paragraph of `count` briefings (a few words appended, in the record and in the
+    page's bytes, as a ministry's correction) and store each as a fetched version."""
+    before = measure_storage_quick(db)
+    text_before = payload_bytes(db, TEXT_TABLES)
+    with Archive.open(db) as archive:
+        versions = int(archive.conn.execute("SELECT count(*) FROM versions").fetchone()[0])
+        ids = [row[0] for row in archive.conn.execute("SELECT id FROM documents ORDER BY id")]
+        done = 0
+        for document_id in ids[:count]:
+            stored = get_version(archive, document_id)
+            edited = _edit_one_paragraph(stored.record)
+            if edited is None or stored.capture_id is None:
+                continue
+            body = captures.load(archive, stored.capture_id).body
+            page = Page.from_bytes(_edit_bytes(body, stored.record, edited), url=stored.record.url)
+            store_page(archive, page, edited, source=None, parser_version="edit", duration=0.0)
+            done += 1
+    after = measure_storage_quick(db)
+    return EditCost(
+        done,
+        after - before,
+        payload_bytes(db, TEXT_TABLES) - text_before,
+        before / versions,
+        text_before / versions,
+    )
+
+
+def measure_storage_quick(db: Path) -> int:
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+_CORRECTION = " (Corrected: the meeting takes place on Tuesday.)"
+
+
+def _edit_one_paragraph(record: Record) -> Record | None:
+    for index, section in enumerate(record.sections):
+        if section.paragraphs:
+            paragraphs = (section.paragraphs[0] + _CORRECTION, *section.paragraphs[1:])
+            changed = Section(section.part, section.heading, paragraphs=paragraphs)
+            return Record.from_dict(
+                {
+                    **record.to_dict(),
+                    "sections": [
+                        (changed if k == index else s).to_dict()
+                        for k, s in enumerate(record.sections)
+                    ],
+                }
+            )
+    return None
+
+
+def _edit_bytes(body: bytes, record: Record, edited: Record) -> bytes:
+    """The page's bytes with the correction after the edited paragraph's last words."""
+    first = next(s for s in record.sections if s.paragraphs).paragraphs[0]
+    for encoding in ("utf-8", "cp1251"):
+        tail = first[-24:].encode(encoding, errors="ignore")
+        at = body.find(tail)
+        if tail and at >= 0:
+            end = at + len(tail)
+            return body[:end] + _CORRECTION.encode(encoding) + body[end:]
+    return body.replace(b"</body>", _CORRECTION.encode() + b"</body>", 1)
+
+
+def fixture_pages_storage(folder: Path) -> tuple[int, int, int]:
+    """Every fixture page as it is (tests/fixtures/pages and, if present, tests/fixtures/real),
+    stored once with its golden record: (pages, raw HTML bytes, payload bytes of the archive)."""
+    fixtures = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+    db = folder / "fixtures.db"
+    raw = pages = 0
+    with Archive.open(db) as archive:
+        for golden in sorted((fixtures / "pages").glob("*.json")) + sorted(
+            (fixtures / "real").glob("*.json")
+        ):
+            html = golden.with_suffix(".html")
+            if not html.is_file():
+                html = golden.parent / "pages" / f"{golden.stem}.html"
+            data = json.loads(golden.read_text(encoding="utf-8"))
+            if not html.is_file() or "sections" not in data or "truncated" in golden.stem:
+                continue
+            record = Record.from_dict(data)
+            body = html.read_bytes()
+            url = record.url or f"https://fixture.example/{golden.stem}"
+            store_page(
+                archive,
+                Page.from_bytes(body, url=url),
+                record,
+                source=None,
+                parser_version="golden",
+                duration=0.0,
+            )
+            raw += len(body)
+            pages += 1
+    return pages, raw, payload_bytes(db)
+
+
+_QUERIES = (
+    "ministry",
+    "security talks",
+    '"foreign ministry"',
+    "trade OR sanctions",
+    "moscow NOT week",
+    "cooperat*",
+    "president",
+    "the",
+)
+
+
+def search_p50_ms(db: Path, rounds: int = 5) -> tuple[float, float]:
+    """`briefings search`'s function over the archive: p50 and p95 of each query, ms."""
+    times = []
+    with Archive.open(db) as archive:
+        for _ in range(rounds):
+            for query in _QUERIES:
+                started = time.perf_counter()
+                search(archive, query, limit=50)
+                times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.95)]
 
 
 # ---- the run ---------------------------------------------------------------------------------
@@ -313,6 +477,28 @@ def main() -> None:
         f"  the second pass (304s) added {logged / 1024:.1f} KiB, "
         f"{logged / len(pages):.0f} bytes per re-check (the fetch log and document times)"
     )
+    db1 = dbs[1]
+    p50, p95 = search_p50_ms(db1)
+    print(f"search ({storage.versions} briefings, {len(_QUERIES)} queries x 5): p50 {p50:.1f} ms,"
+          f" p95 {p95:.1f} ms")  # fmt: skip
+    edits = measure_edits(db1, min(100, storage.versions))
+    print(
+        f"a one-paragraph edit, {edits.edits} briefings: adds {edits.file_bytes / edits.edits:.0f}"
+        f" bytes of file ({edits.file_bytes / edits.edits / edits.first_file:.3f} of a first"
+        f" version's {edits.first_file:.0f}), of which text and index"
+        f" {edits.text_bytes / edits.edits:.0f} bytes"
+        f" ({edits.text_bytes / edits.edits / edits.first_text:.3f} of a first version's"
+        f" {edits.first_text:.0f})"
+    )
+    fixture_count, fixture_raw, fixture_payload = fixture_pages_storage(tmp)
+    print(
+        f"the fixture pages as they are ({fixture_count}, incl. tests/fixtures/real):"
+        f" {fixture_payload / fixture_raw:.3f} of their raw HTML stored (row bytes, no file"
+        " overhead)"
+    )
+    (tmp / "fixtures.db").unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        (tmp / f"fixtures.db{suffix}").unlink(missing_ok=True)
     if args.keep:
         for threads, db in dbs.items():
             print(f"  kept: {db} ({threads} thread{'s' if threads > 1 else ''})")
@@ -348,7 +534,13 @@ def main() -> None:
         + f"; best {best_second / conditional.per_second:.2f}x of bare conditional GETs "
         f"(target ≥ {TARGET_RECHECK:.0f} pages/s)"
     )  # fmt: skip
-    print(f"  stored / raw HTML: {fraction:.3f} (target ≤ {TARGET_STORAGE})")
+    print(f"  first version stored / raw HTML: {fraction:.3f} (target ≤ {TARGET_FIRST})")
+    print(
+        f"  one-paragraph edit / first version: {edits.text_bytes / edits.edits / edits.first_text:.3f}"
+        f" in text and index, {edits.file_bytes / edits.edits / edits.first_file:.3f} with its"
+        f" capture and fetch log (target ≤ {TARGET_EDIT})"
+    )
+    print(f"  search p50: {p50:.1f} ms on {storage.versions} briefings (target ≤ {TARGET_SEARCH_MS:.0f} ms on 2,000)")
     print(f"  peak RSS: {peak:.1f} MiB")
 
 

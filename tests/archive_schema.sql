@@ -123,14 +123,14 @@ CREATE TABLE runs (
     failed INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
-CREATE TABLE "section_passages" (
-   "section_id" INTEGER REFERENCES "sections"("id"),
-   "position" INTEGER,
-   "passage_id" INTEGER NOT NULL REFERENCES "passages"("id"),
-   "role" TEXT NOT NULL,
-   "speaker" TEXT,
-   PRIMARY KEY ("section_id", "position")
-);
+CREATE TABLE section_passages (
+    section_id INTEGER NOT NULL REFERENCES sections (id),
+    position INTEGER NOT NULL,
+    passage_id INTEGER NOT NULL REFERENCES passages (id),
+    role TEXT NOT NULL,
+    speaker TEXT,
+    PRIMARY KEY (section_id, position)
+) WITHOUT ROWID;
 CREATE TABLE "sections" (
    "id" INTEGER PRIMARY KEY,
    "document_id" INTEGER NOT NULL REFERENCES "documents"("id"),
@@ -146,12 +146,12 @@ CREATE TABLE sources (
     reported_failure INTEGER NOT NULL DEFAULT 0 -- 1 once the current failure streak was reported
 );
 CREATE TABLE sqlite_sequence(name,seq);
-CREATE TABLE "version_sections" (
-   "version_id" INTEGER REFERENCES "versions"("id"),
-   "position" INTEGER,
-   "section_id" INTEGER NOT NULL REFERENCES "sections"("id"),
-   PRIMARY KEY ("version_id", "position")
-);
+CREATE TABLE version_sections (
+    version_id INTEGER NOT NULL REFERENCES versions (id),
+    position INTEGER NOT NULL,
+    section_id INTEGER NOT NULL REFERENCES sections (id),
+    PRIMARY KEY (version_id, position)
+) WITHOUT ROWID;
 CREATE TABLE "versions" (
    "id" INTEGER PRIMARY KEY,
    "document_id" INTEGER NOT NULL REFERENCES "documents"("id"),

@@ -308,3 +308,21 @@ def test_a_record_that_does_not_match_its_identity_is_an_error(archive: Archive)
         conn.execute("UPDATE versions SET identity = ?", ("0" * 64,))
     with pytest.raises(ArchiveError, match="does not match its identity hash"):
         get_version(archive, document_id)
+
+
+def test_an_edited_page_is_compressed_against_its_documents_first_capture(
+    archive: Archive,
+) -> None:
+    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    url = "https://mid.ru/en/a/"
+    put(archive, record.with_url("https://mid.ru/en/other/"), "https://mid.ru/en/other/", MIDRU)
+    first = variant(MIDRU, 1)
+    put(archive, record, url, first)
+    edited_body = first.replace(b"</body>", b"<p>Corrected on Tuesday.</p></body>", 1)
+    edited = Record.from_dict({**record.to_dict(), "title": record.title + " (corrected)"})
+    put(archive, edited, url, edited_body)
+    rows = stored(archive)
+    assert [row[2] for row in rows] == [None, 1, 2]  # the edit's dictionary: capture 2
+    assert len(rows[2][3]) < 0.02 * len(edited_body)
+    with Archive.open(archive.path) as cold:  # read two steps back, nothing cached
+        assert captures.load(cold, rows[2][0]).body == edited_body

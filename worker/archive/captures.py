@@ -11,8 +11,10 @@ Compressing a capture against a base capture of its site: most of a page is the 
 Alone, zstd shrinks a briefing page ~3x: its markup, menus and scripts are new to it every time.
 Pages of one site share that chrome, so a capture is compressed with the raw bytes of a *base*
 capture of the same host as its dictionary (zstd raw-content dictionary), which leaves little
-more than the page's own text. A base is stored with plain zstd, never with a dictionary, so
-reading any capture needs at most one extra row.
+more than the page's own text. A base is stored with plain zstd, never with a dictionary. A later
+capture of a document that already has one (the page was edited) may instead use the document's
+first capture as its dictionary, which leaves little more than the edit; that first capture is a
+base or compressed against one, so reading any capture needs at most two extra rows.
 
 `pack` picks the dictionary: of the host's few most recent bases, the one that compresses the
 capture best, if that is at most `GOOD` of its size (or the capture is too small to be a useful
@@ -71,7 +73,7 @@ def keep(archive: Archive, page: Page, url: str, document_id: int | None, fetche
         _adopt(conn, int(found[0]), document_id)
         return int(found[0])
     host = host_of(url)
-    packed = archive.dictionaries.pack(conn, host, page.body)
+    packed = archive.dictionaries.pack(conn, host, page.body, _earlier(conn, document_id))
     cursor = conn.execute(
         "INSERT INTO captures (document_id, url, host, fetched_at, status, headers, sha256, size,"
         " dictionary_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -89,6 +91,22 @@ def keep(archive: Archive, page: Page, url: str, document_id: int | None, fetche
         ),
     )
     return int(cursor.lastrowid or 0)
+
+
+# A document's first capture, if it is a base or is compressed against one (so a capture made
+# against it is at most two steps from plain zstd).
+_EARLIER = """
+SELECT c.id, c.sha256 FROM captures AS c
+LEFT JOIN captures AS b ON b.id = c.dictionary_id
+WHERE c.document_id = ? AND (c.dictionary_id IS NULL OR b.dictionary_id IS NULL)
+ORDER BY c.id LIMIT 1
+"""
+
+
+def _earlier(conn: sqlite3.Connection, document_id: int | None) -> list[tuple[int, str]]:
+    if document_id is None:
+        return []
+    return [(int(row[0]), str(row[1])) for row in conn.execute(_EARLIER, (document_id,))]
 
 
 def _adopt(conn: sqlite3.Connection, capture_id: int, document_id: int | None) -> None:
@@ -167,11 +185,15 @@ class Dictionaries:
     def _get(self, conn: sqlite3.Connection, base_id: int, sha256: str) -> _Prepared:
         prepared = self._prepared.get(sha256)
         if prepared is None:
-            row = conn.execute("SELECT body FROM captures WHERE id = ?", (base_id,)).fetchone()
+            row = conn.execute(
+                "SELECT c.body, c.dictionary_id, b.sha256 FROM captures AS c"
+                " LEFT JOIN captures AS b ON b.id = c.dictionary_id WHERE c.id = ?",
+                (base_id,),
+            ).fetchone()
             if row is None:
                 raise ArchiveError(_missing(base_id))
             raw = zstandard.ZstdCompressionDict(
-                decompress(row[0]), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+                self.unpack(conn, row[0], row[1], row[2]), dict_type=zstandard.DICT_TYPE_RAWCONTENT
             )
             raw.precompute_compress(level=LEVEL)
             prepared = _Prepared(raw, zstandard.ZstdCompressor(level=LEVEL, dict_data=raw))
@@ -181,10 +203,18 @@ class Dictionaries:
         self._prepared.move_to_end(sha256)
         return prepared
 
-    def pack(self, conn: sqlite3.Connection, host: str, body: bytes) -> Packed:
-        """`body` compressed against one of the host's recent bases, or as a new base."""
+    def pack(
+        self,
+        conn: sqlite3.Connection,
+        host: str,
+        body: bytes,
+        earlier: list[tuple[int, str]] | None = None,
+    ) -> Packed:
+        """`body` compressed against one of the host's recent bases or an `earlier` capture of
+        its document (an edited page is nearly its first capture), or as a new base."""
         best: Packed | None = None
-        for base_id, sha256 in conn.execute(_BASES, (host, RECENT_BASES)).fetchall():
+        candidates = conn.execute(_BASES, (host, RECENT_BASES)).fetchall() + (earlier or [])
+        for base_id, sha256 in candidates:
             blob = bytes(self._get(conn, base_id, sha256).compressor.compress(body))
             if best is None or len(blob) < len(best.blob):
                 best = Packed(blob, base_id)

@@ -30,29 +30,32 @@ from worker.archive.models import outcome_check
 from worker.errors import ArchiveError
 from worker.record import Record
 
-_TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
+# Made by sqlite-utils: the distinct texts and sections.
+_TABLES: dict[str, tuple[dict[str, Any], str]] = {
     "passages": ({"id": int, "text": str}, "id"),
     "sections": ({"id": int, "document_id": int, "part": str, "heading": str}, "id"),
-    "section_passages": (
-        {"section_id": int, "position": int, "passage_id": int, "role": str, "speaker": str},
-        ("section_id", "position"),
-    ),
-    "version_sections": (
-        {"version_id": int, "position": int, "section_id": int},
-        ("version_id", "position"),
-    ),
 }
-_FOREIGN_KEYS = {
-    "sections": [("document_id", "documents", "id")],
-    "section_passages": [("section_id", "sections", "id"), ("passage_id", "passages", "id")],
-    "version_sections": [("version_id", "versions", "id"), ("section_id", "sections", "id")],
-}
-_NOT_NULL = {
-    "passages": {"text"},
-    "sections": {"document_id", "part"},
-    "section_passages": {"passage_id", "role"},
-    "version_sections": {"section_id"},
-}
+_FOREIGN_KEYS = {"sections": [("document_id", "documents", "id")]}
+_NOT_NULL = {"passages": {"text"}, "sections": {"document_id", "part"}}
+# The two tables of pointers, one row per paragraph of a stored section and per section of a
+# version, are keyed by their primary key alone (WITHOUT ROWID, which sqlite-utils does not
+# make): half the bytes of a rowid table with a separate key index.
+_POINTERS = (
+    """CREATE TABLE section_passages (
+    section_id INTEGER NOT NULL REFERENCES sections (id),
+    position INTEGER NOT NULL,
+    passage_id INTEGER NOT NULL REFERENCES passages (id),
+    role TEXT NOT NULL,
+    speaker TEXT,
+    PRIMARY KEY (section_id, position)
+) WITHOUT ROWID""",
+    """CREATE TABLE version_sections (
+    version_id INTEGER NOT NULL REFERENCES versions (id),
+    position INTEGER NOT NULL,
+    section_id INTEGER NOT NULL REFERENCES sections (id),
+    PRIMARY KEY (version_id, position)
+) WITHOUT ROWID""",
+)
 _INDEXES = {
     "sections": ["document_id"],
     "section_passages": ["passage_id"],
@@ -184,6 +187,8 @@ def move(conn: sqlite3.Connection) -> None:
         db.table(name).create(
             columns, pk=pk, foreign_keys=_FOREIGN_KEYS.get(name), not_null=_NOT_NULL[name]
         )
+    for statement in _POINTERS:
+        conn.execute(statement)
     for name, indexed in _INDEXES.items():
         db.table(name).create_index(indexed)
     # The contentless index went first (`MIGRATIONS`): the new one takes its name.
