@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser
 from worker.errors import ExtractError
 from worker.extract import refusals
 from worker.extract.blocks import BREAK, Block, content_root, flatten
-from worker.extract.body import BODY_ENDS_EARLY, Body, build_body
+from worker.extract.body import BODY_ENDS_EARLY, Body, build_body, first_labels
 from worker.extract.boilerplate import drop_rules
 from worker.extract.header import detect_language, find_title, read_head, title_parts
 from worker.extract.language import LANGUAGE_SAMPLE_CHARS
@@ -66,11 +66,12 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     refusals.refuse_thin(body_blocks, source)
     body_blocks, place_line = strip_furniture(body_blocks)
     named_in_title = title_name(title, profile)
-    body = build_body(body_blocks, toc.items, markers)
+    labels = first_labels(body_blocks, markers)
+    body = build_body(body_blocks, toc.items, markers, labels)
     # A page the general rules found answers in is no bare transcript: only the others are read
     # again as one (most briefings are spared the second reading of their labels).
     if not toc.items and not any(section.part == "answers" for section in body.sections):
-        transcript = read_transcript(body_blocks, markers, named_in_title)
+        transcript = read_transcript(body_blocks, labels, markers, named_in_title)
         if transcript is not None:
             body = _transcript_body(transcript, markers)
     title_speaker, place = title_parts(title, head.title_date)

@@ -62,8 +62,20 @@ class Body:
     warnings: tuple[str, ...]
 
 
+def first_labels(blocks: list[Block], markers: Markers) -> list[Label | None]:
+    """The label the first line of each block opens with (read once, shared with `transcript`)."""
+    read = markers.labels.read
+    return [read(block.lines[0], block.bold_prefix) if block.lines else None for block in blocks]
+
+
 class _BodyBuilder:
-    def __init__(self, blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> None:
+    def __init__(
+        self,
+        blocks: list[Block],
+        toc: tuple[TocItem, ...],
+        markers: Markers,
+        labels: list[Label | None] | None,
+    ) -> None:
         self.blocks = blocks
         self.markers = markers
         self.toc = toc
@@ -82,11 +94,9 @@ class _BodyBuilder:
         self.seen_header = False
         self.warnings: list[str] = []
         # Read once: whether each block is the answers header, and the label its first line has.
-        is_header, read = markers.is_answers_header, markers.labels.read
+        is_header = markers.is_answers_header
         self.headers = [is_header(block.text) for block in blocks]
-        self.first_labels = [
-            read(block.lines[0], block.bold_prefix) if block.lines else None for block in blocks
-        ]
+        self.first_labels = labels if labels is not None else first_labels(blocks, markers)
         self.label_counts = self._count_labels()
         self.split_on_anchor, self.split_on_break = self._answers_split_rules()
         self.after_break = False
@@ -251,8 +261,14 @@ class _BodyBuilder:
         )
 
 
-def build_body(blocks: list[Block], toc: tuple[TocItem, ...], markers: Markers) -> Body:
-    builder = _BodyBuilder(blocks, toc, markers)
+def build_body(
+    blocks: list[Block],
+    toc: tuple[TocItem, ...],
+    markers: Markers,
+    labels: list[Label | None] | None = None,
+) -> Body:
+    """The sections of `blocks`; `labels` are their `first_labels` when already read."""
+    builder = _BodyBuilder(blocks, toc, markers, labels)
     for block, header, label in zip(blocks, builder.headers, builder.first_labels, strict=True):
         builder.add(block, header, label)
     sections = [

@@ -16,7 +16,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[impo
 
 # A sentence or two tell the language; the time grows with the length, and on a short page a
 # long sample would cost more than the rest of the extract.
-LANGUAGE_SAMPLE_CHARS = 120
+LANGUAGE_SAMPLE_CHARS = 80
 
 
 @lru_cache(maxsize=8)

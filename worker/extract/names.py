@@ -55,6 +55,8 @@ _MAX_NAME_WORDS = 3
 
 def title_name(title: str, profile: SiteProfile) -> str | None:
     """The briefer's name in the title, in the nominative, without job titles; or None."""
+    if title.isascii():
+        return _latin_name(title, profile)  # no Cyrillic initials, no Han characters to look for
     return _russian_name(title, profile) or _han_name(title, profile) or _latin_name(title, profile)
 
 

@@ -45,7 +45,8 @@ def strip_furniture(blocks: list[Block]) -> tuple[list[Block], str | None]:
                 place = " ".join(b.text for b in before) or None
                 blocks = blocks[i + 1 :]
             break
-    if not any(_END_LINE.match(block.text) for block in blocks):
+    # `startswith` first: a method call per block instead of a pattern match.
+    if not any(block.text.startswith("END") and _END_LINE.match(block.text) for block in blocks):
         return blocks, place
     kept: list[Block] = []
     after_end = False
@@ -63,10 +64,9 @@ def strip_furniture(blocks: list[Block]) -> tuple[list[Block], str | None]:
 class _Reader:
     """The labels of a run of blocks, with the support rule of one-word plain names."""
 
-    def __init__(self, blocks: list[Block], markers: Markers) -> None:
-        read = markers.labels.read
-        self.read = read
-        self.first = [read(b.lines[0], b.bold_prefix) if b.lines else None for b in blocks]
+    def __init__(self, labels: list[Label | None], markers: Markers) -> None:
+        self.read = markers.labels.read
+        self.first = labels
         counts: dict[str, int] = {}
         for label in self.first:
             if label is not None:
@@ -81,12 +81,13 @@ class _Reader:
 
 
 def read_transcript(
-    blocks: list[Block], markers: Markers, title_name: str | None
+    blocks: list[Block], labels: list[Label | None], markers: Markers, title_name: str | None
 ) -> Transcript | None:
-    """The turns of a labelled transcript, or None when the blocks are no such run."""
+    """The turns of a labelled transcript, or None when the blocks are no such run (`labels`:
+    the label each block opens with, as `body.first_labels` reads them)."""
     if any(markers.is_answers_header(block.text) for block in blocks):
         return None
-    reader = _Reader(blocks, markers)
+    reader = _Reader(labels, markers)
     labels = reader.first
     named = [label.name for label in labels if label is not None and label.speaker is not None]
     briefer = _briefer(named, title_name)
