@@ -175,3 +175,40 @@ def test_hidden_elements_and_footers_are_chrome() -> None:
     assert [p for s in record.sections for p in s.paragraphs] == [
         "The ministry published the following statement on the talks held in the capital this week."
     ]
+
+
+def test_a_question_in_two_bold_paragraphs_is_one_turn() -> None:
+    record = parse_page(
+        _page(
+            "<p><b>Q: The talks resumed this week after a long pause.</b></p>"
+            "<p><b>What is your comment on the outcome they reached?</b></p>"
+            "<p>A: We welcome the outcome and hope the talks will go on.</p>"
+            "<p><b>追问：还有补充吗？</b></p><p>答：没有。</p>"
+        )
+    )
+    turns = record.sections[-1].turns
+    assert [(t.role, t.text) for t in turns] == [
+        (
+            "question",
+            "The talks resumed this week after a long pause.\n\n"
+            "What is your comment on the outcome they reached?",
+        ),
+        ("answer", "We welcome the outcome and hope the talks will go on."),
+        ("question", "还有补充吗？"),
+        ("answer", "没有。"),
+    ]
+
+
+def test_place_and_time_in_one_paragraph() -> None:
+    record = parse_page(
+        _page(
+            "<p>James S. Brady Press Briefing Room<br>12:45 P.M. EST</p>"
+            "<p>Q&nbsp;&nbsp; Dana, what about the bill that was passed this morning?</p>"
+            "<p>MS. ROE: We welcome it, and we hope the Senate takes it up soon.</p>"
+            "<p>END<br>1:35 P.M. EST</p>"
+        )
+    )
+    assert record.place == "James S. Brady Press Briefing Room"
+    assert [t.text for t in record.sections[-1].turns][-1] == (
+        "We welcome it, and we hope the Senate takes it up soon."
+    )

@@ -22,9 +22,16 @@ from worker.record import Role, Section, Turn
 _TIME = r"\d{1,2}:\d\d\s*[AaPp]\.?\s?[Mm]\.?(?:\s+[A-Z]{2,5})?"
 _TIME_LINE = re.compile(rf"^{_TIME}$")
 _END_LINE = re.compile(rf"^END\b[\s.]*(?:{_TIME})?$")
+# The place and the time in one paragraph: only with the White House's capitals (`12:45 P.M.
+# EST`), which no sentence ending in a time prints.
+_PLACE_AND_TIME = re.compile(
+    r"^(?P<place>.{3,120}?[^.])\s+\d{1,2}:\d\d\s*[AP]\.M\.(?:\s+[A-Z]{2,5})?$"
+)
 _PLACE_LINES = 2  # a place line may be printed on one or two lines before the time line
 _MAX_PLACE_CHARS = 120
 _MAX_HEADING_CHARS = 300
+# How a sentence ends, in the languages of the label tables (quotes and brackets may follow).
+_SENTENCE_ENDS = tuple('.?!。？！…:："”»)）')
 
 
 @dataclass(frozen=True)
@@ -39,15 +46,23 @@ def strip_furniture(blocks: list[Block]) -> tuple[list[Block], str | None]:
     lines that close it; and the place those lines print (None when there is none)."""
     place = None
     for i, block in enumerate(blocks[: _PLACE_LINES + 1]):
+        joined = _PLACE_AND_TIME.match(block.text) if i == 0 else None
+        if joined is not None:  # `Briefing Room<br>12:45 P.M. EST`: one paragraph
+            return _without_end(blocks[1:]), joined.group("place")
         if _TIME_LINE.match(block.text):
             before = [b for b in blocks[:i] if b.tag != BREAK]
             if all(len(b.text) <= _MAX_PLACE_CHARS and not b.text.endswith(".") for b in before):
                 place = " ".join(b.text for b in before) or None
                 blocks = blocks[i + 1 :]
             break
+    return _without_end(blocks), place
+
+
+def _without_end(blocks: list[Block]) -> list[Block]:
+    """The blocks without `END` lines and the time lines right after them."""
     # `startswith` first: a method call per block instead of a pattern match.
     if not any(block.text.startswith("END") and _END_LINE.match(block.text) for block in blocks):
-        return blocks, place
+        return blocks
     kept: list[Block] = []
     after_end = False
     for block in blocks:
@@ -58,7 +73,7 @@ def strip_furniture(blocks: list[Block]) -> tuple[list[Block], str | None]:
             continue
         after_end = False
         kept.append(block)
-    return kept, place
+    return kept
 
 
 class _Reader:
@@ -146,12 +161,23 @@ def _role(label: Label, briefer: str | None, outlets: bool) -> tuple[Role, str |
 
 
 def _has_headings(blocks: list[Block], labels: list[Label | None], first: int) -> bool:
-    """Whether a heading stands among the turns or right before the first question."""
+    """Whether a heading stands among the turns or right before the first question.
+
+    A bold paragraph that ends a sentence (a question's second paragraph, bold like its first)
+    or that follows a bold labelled one is text, not a heading.
+    """
     start = max(0, first - 1)
+    previous_bold_label = False
     for block, label in zip(blocks[start:], labels[start:], strict=True):
-        short = block.tag != BREAK and len(block.text) <= _MAX_HEADING_CHARS
-        if label is None and short and (block.is_heading_tag or block.bold):
-            return True
+        if block.tag == BREAK:
+            continue
+        if label is None and len(block.text) <= _MAX_HEADING_CHARS:
+            if block.is_heading_tag:
+                return True
+            ends_sentence = block.text.endswith(_SENTENCE_ENDS)
+            if block.bold and not ends_sentence and not previous_bold_label:
+                return True
+        previous_bold_label = block.bold and (label is not None or previous_bold_label)
     return False
 
 
