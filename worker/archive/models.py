@@ -21,6 +21,7 @@ Outcome = Literal["new", "changed", "unchanged", "not-modified", "gone", "moved"
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 StoreOutcome = Literal["new", "changed", "unchanged"]  # what storing a parsed page can come to
 SUCCESSES: tuple[Outcome, ...] = ("new", "changed", "unchanged", "not-modified")
+GONE: tuple[Outcome, ...] = ("gone", "moved")  # seen, but neither a success nor a failure
 ERROR = "error: "
 RunKind = Literal["discover", "recheck", "backfill", "manual"]
 VersionCause = Literal["fetch", "reparse"]
@@ -111,7 +112,7 @@ class RunCounts:
         failure.
         """
         bumped = replace(self, seen=self.seen + 1)
-        if outcome in ("gone", "moved"):
+        if outcome in GONE:
             return bumped
         field = _COUNTED.get(outcome, "failed")
         return replace(bumped, **{field: getattr(bumped, field) + 1})

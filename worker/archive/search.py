@@ -6,12 +6,15 @@ index. User queries never reach FTS5 as typed. Each word becomes a quoted FTS5 s
 punctuation, `-`, `:` or a stray keyword cannot be read as syntax; `"two words"` is a phrase; a
 word ending in `*` is a prefix; upper-case `AND`, `OR`, `NOT` and parentheses keep their FTS5
 meaning; words side by side must all occur. `speaker=` keeps the passages whose speaker has its
-words, each whole or as a beginning. Snippets are FTS5's own `snippet()`. A query FTS5 still
-cannot run raises `SearchQueryError`.
+words, each whole or as a beginning. Hits come best first (FTS5's bm25 rank); a query that
+matches more than `RANKED_MAX` texts (a word in nearly every paragraph) comes newest first, since
+ranking them all would cost more than the search. Snippets are FTS5's own `snippet()`. A query
+FTS5 still cannot run raises `SearchQueryError`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
@@ -30,17 +33,29 @@ _TOKEN = re.compile(r'"([^"]*)"|([()])|([^\s()"]+)|(")')
 _WORD = re.compile(r"[^\W_]+")
 START, END, ELLIPSIS, WORDS = "[", "]", "…", 16
 
-# A hit is a passage in a section of a version: one row per place it was said.
-_SEARCH = f"""
-SELECT d.canonical_url, v.title, v.published, v.number, d.id, sp.speaker, s.heading,
-    snippet(passages_fts, 0, '{START}', '{END}', '{ELLIPSIS}', {WORDS})
-FROM passages_fts
-JOIN section_passages AS sp ON sp.passage_id = passages_fts.rowid
+# Candidate texts, best first (FTS5's bm25 rank), or newest first for a query that matches so
+# many texts that ranking them all would take longer than reading them (`RANKED_MAX`).
+_RANKED = "SELECT rowid FROM passages_fts WHERE passages_fts MATCH :match ORDER BY rank LIMIT :window"
+_NEWEST = (
+    "SELECT rowid FROM passages_fts WHERE passages_fts MATCH :match ORDER BY rowid DESC"
+    " LIMIT :window"
+)
+_COUNT = "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH :match"
+RANKED_MAX = 2000
+# Each candidate text in every place it was said (a section of a version), with its filters.
+_PLACES = """
+SELECT sp.passage_id, d.canonical_url, v.title, v.published, v.number, d.id, sp.speaker,
+    s.heading, vs.position, sp.position
+FROM section_passages AS sp
 JOIN version_sections AS vs ON vs.section_id = sp.section_id
 JOIN sections AS s ON s.id = sp.section_id
 JOIN versions AS v ON v.id = vs.version_id
 JOIN documents AS d ON d.id = v.document_id
-WHERE passages_fts MATCH :match
+WHERE sp.passage_id IN (SELECT value FROM json_each(:ids))
+"""
+_SNIPPET = f"""
+SELECT snippet(passages_fts, 0, '{START}', '{END}', '{ELLIPSIS}', {WORDS})
+FROM passages_fts WHERE passages_fts MATCH :match AND rowid = :id
 """
 
 _FILTERS = {
@@ -118,28 +133,39 @@ def search(
     wanted = [name for name in ("since", "until", "site", "speaker") if params[name] is not None]
     if not all_versions:
         wanted.insert(0, "latest")
-    sql = _SEARCH + "".join(f" AND {_FILTERS[name]}" for name in wanted)
-    sql += " ORDER BY passages_fts.rank, d.id, v.number, vs.position, sp.position LIMIT :limit"
-    archive.conn.create_function("worker_speaker_has", 2, _speaker_has, deterministic=True)
+    places = _PLACES + "".join(f" AND {_FILTERS[name]}" for name in wanted)
+    conn = archive.conn
+    conn.create_function("worker_speaker_has", 2, _speaker_has, deterministic=True)
     try:
-        rows = archive.conn.execute(sql, params).fetchall()
+        matched = int(conn.execute(_COUNT, params).fetchone()[0])
+        candidates = _RANKED if matched <= RANKED_MAX else _NEWEST
+        window = max(4 * limit, 100)
+        while True:
+            # The best `window` texts; more when filters leave fewer than `limit` hits.
+            ids = [int(row[0]) for row in conn.execute(candidates, {**params, "window": window})]
+            order = {passage_id: k for k, passage_id in enumerate(ids)}
+            rows = conn.execute(places, {**params, "ids": json.dumps(ids)}).fetchall()
+            if len(rows) >= limit or window >= matched:
+                break
+            window *= 4
+        rows.sort(key=lambda row: (order[row[0]], row[5], row[4], row[8], row[9]))
+        return [
+            SearchHit(
+                url=row[1],
+                title=row[2],
+                published=row[3],
+                version=row[4],
+                document_id=row[5],
+                speaker=row[6],
+                heading=row[7],
+                snippet=conn.execute(_SNIPPET, {**params, "id": row[0]}).fetchone()[0],
+            )
+            for row in rows[:limit]
+        ]
     except sqlite3.OperationalError as error:
         if not any(mark in str(error) for mark in _QUERY_ERRORS):
             raise
         raise SearchQueryError(f"cannot search for {query!r}: {error}") from None
-    return [
-        SearchHit(
-            url=row[0],
-            title=row[1],
-            published=row[2],
-            version=row[3],
-            document_id=row[4],
-            speaker=row[5],
-            heading=row[6],
-            snippet=row[7],
-        )
-        for row in rows
-    ]
 
 
 def _speaker_has(speaker: str | None, wanted: str) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from worker.archive import captures, clock, texts
 from worker.archive.db import Archive
 from worker.archive.models import (
+    GONE,
     Outcome,
     StoreOutcome,
     StoreResult,
@@ -121,7 +122,7 @@ def _store_answer(
         if document_id is None:
             reschedule_retry(conn, canonical, at, archive.policy)
         else:
-            if outcome in ("gone", "moved"):
+            if outcome in GONE:
                 conn.execute(
                     "UPDATE documents SET gone_at = coalesce(gone_at, ?), last_checked = ?"
                     " WHERE id = ?",
@@ -310,7 +311,7 @@ def _add_version(
         )
         .last_pk
     )
-    texts.write(archive.db, document_id, int(version_id or 0), record)
+    texts.write(archive.conn, document_id, int(version_id or 0), record)
     conn.execute(
         "UPDATE documents SET site = ?, document_number = ?, title = ?, published = ?,"
         " language = ?, speaker = ?, place = ? WHERE id = ?",

@@ -230,7 +230,7 @@ def _rewrite_versions(conn: sqlite3.Connection, db: sqlite_utils.Database) -> No
         before = previous.get(row[1])
         changes = "first version" if before is None else summarise(before, record).describe()
         db.table("versions").update(version_id, {**texts.version_columns(record), "changes": changes})
-        texts.write(db, row[1], version_id, record)
+        texts.write(conn, row[1], version_id, record)
         rebuilt = conn.execute(
             f"SELECT {texts.VERSION_COLUMNS} FROM versions WHERE id = ?", (version_id,)
         ).fetchone()
