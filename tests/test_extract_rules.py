@@ -3,6 +3,8 @@ dates without a year or in Chinese, transcripts and their furniture, hidden chro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from worker import parse_page
@@ -212,3 +214,41 @@ def test_place_and_time_in_one_paragraph() -> None:
     assert [t.text for t in record.sections[-1].turns][-1] == (
         "We welcome it, and we hope the Senate takes it up soon."
     )
+
+
+def test_midru_2024_briefing_contents_list_is_found_past_the_media_strip() -> None:
+    """The real 2024 page's markup with a briefing's text in its article: the video player and
+    photo album no longer stand between the head and the `СОДЕРЖАНИЕ` title."""
+    page = (
+        Path(__file__).parent
+        / "fixtures/real/pages/midru-ru-2024-10-08-lavrov-answers-tv-fragment.html"
+    )
+    html = page.read_text(encoding="utf-8")
+    start = html.index('<div class="text article-content">') + len(
+        '<div class="text article-content">'
+    )
+    end = html.index("</div>", start)
+    article = (
+        "<p><strong>СОДЕРЖАНИЕ</strong></p>"
+        '<p><a href="#1">О предстоящих мероприятиях Министра</a></p>'
+        "<p><strong>Из ответов на вопросы СМИ:</strong></p>"
+        '<p><a href="#3">О переговорах</a></p>'
+        '<p><a name="1"></a><strong>О предстоящих мероприятиях Министра</strong></p>'
+        "<p>Министр проведёт переговоры с коллегами в Москве на следующей неделе.</p>"
+        "<p><strong>Из ответов на вопросы СМИ:</strong></p>"
+        '<p><a name="3"></a><strong>Вопрос (ТАСС):</strong> Будут ли переговоры?</p>'
+        "<p><strong>М.В.Захарова:</strong> Посмотрим.</p>"
+    )
+    record = parse_page(
+        html[:start] + article + html[end:], url="https://mid.ru/ru/foreign_policy/news/1/"
+    )
+    assert [(e.part, e.heading) for e in record.toc] == [
+        ("statements", "О предстоящих мероприятиях Министра"),
+        ("answers", "О переговорах"),
+    ]
+    assert [(s.part, s.heading) for s in record.sections] == [
+        ("statements", "О предстоящих мероприятиях Министра"),
+        ("answers", "О переговорах"),
+    ]
+    assert record.speaker == "М.В.Захарова"
+    assert record.published == "2024-10-08T19:39:00+03:00"

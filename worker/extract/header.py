@@ -298,7 +298,7 @@ def detect_language(html_lang: str | None, sample: str, profile: SiteProfile) ->
     label tables); when it cannot tell, Cyrillic text is Russian, else the page's `lang`, else the
     site's language.
 
-    Words are counted, not letters: the sample is a title and a few paragraphs.
+    In the fallback, words are counted, not letters (the sample is the body's first sentences).
     """
     identified = identify(sample, profile.languages)
     if identified is not None:

@@ -4,6 +4,9 @@ A label is a leading name followed by a colon, the colon inside or outside the b
 (unbolded) label must look like a name: a question word, two or more capitalised words, initials
 and a surname (`М.В.Захарова`), or an all-capitals name (`MR PRICE`). A single capitalised word
 without bold (`Secondly: ...`) is taken only when the same name labels another paragraph too.
+The colon may be full-width (`问：`). The words that make a question (`Q`, `Вопрос`, `问`) or a
+nameless answer (`A`, `答`), and those printed without colon before spaces (the White House's
+`Q`), are data: the `[labels.xx]` tables of the site profiles.
 """
 
 from __future__ import annotations
