@@ -4,6 +4,7 @@ queries and briefing pages; bad input gets a 4xx page or a one-line error, never
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -168,3 +169,15 @@ def test_without_datasette_serve_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "datasette.app", None)
     with pytest.raises(DatasetteMissing, match=r"pip install -e '\.\[serve\]'"):
         make_datasette(archive)
+
+
+def test_sqlite_utils_search_finds_texts_with_no_options(archive: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sqlite_utils", "search", str(archive), "passages", "Arctic"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and all("Arctic" in row["text"] for row in rows)
