@@ -24,7 +24,7 @@ from worker.extract import refusals
 from worker.extract.blocks import BREAK, Block, content_root, flatten
 from worker.extract.body import BODY_ENDS_EARLY, Body, build_body, first_labels
 from worker.extract.boilerplate import drop_rules
-from worker.extract.header import detect_language, find_title, read_head, title_parts
+from worker.extract.header import detect_language, find_title, read_head, title_place
 from worker.extract.language import LANGUAGE_SAMPLE_CHARS
 from worker.extract.markers import Markers, markers_for
 from worker.extract.names import record_speaker, title_name
@@ -65,7 +65,7 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     body_blocks = blocks[start : toc.first] + blocks[toc.end :]
     refusals.refuse_thin(body_blocks, source)
     body_blocks, place_line = strip_furniture(body_blocks)
-    named_in_title = title_name(title, profile)
+    named_in_title = title_name(title, profile, head.title_date)
     labels = first_labels(body_blocks, markers)
     body = build_body(body_blocks, toc.items, markers, labels)
     # A page the general rules found answers in is no bare transcript: only the others are read
@@ -74,7 +74,6 @@ def extract(page: Page, profile: SiteProfile) -> Record:
         transcript = read_transcript(body_blocks, labels, markers, named_in_title)
         if transcript is not None:
             body = _transcript_body(transcript, markers)
-    title_speaker, place = title_parts(title, head.title_date)
     return Record(
         url=page.url,
         site=profile.name,
@@ -82,8 +81,8 @@ def extract(page: Page, profile: SiteProfile) -> Record:
         title=title,
         published=head.published,
         document_number=head.document_number,
-        speaker=record_speaker(body.speaker, named_in_title or title_speaker, profile),
-        place=place_line or place,
+        speaker=record_speaker(body.speaker, named_in_title, profile),
+        place=place_line or title_place(title, head.title_date),
         toc=tuple(TocEntry(item.part, item.heading) for item in toc.items),
         sections=body.sections,
         warnings=body.warnings,

@@ -35,47 +35,6 @@ _DOCUMENT_NUMBER = re.compile(r"^\d{1,5}-[0-3]\d-[01]\d-(?:19|20)\d\d$")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]+")
 _ANY_CYRILLIC = re.compile(r"[А-Яа-яЁё]")  # without `+`, a search skips ahead by the class
 _LATIN = re.compile(r"[A-Za-z]+")
-_NAME_STOPWORDS = frozenset(
-    [
-        "foreign",
-        "ministry",
-        "affairs",
-        "department",
-        "spokesperson",
-        "spokeswoman",
-        "spokesman",
-        "director",
-        "deputy",
-        "minister",
-        "information",
-        "press",
-        "official",
-        "representative",
-        "russia",
-        "russian",
-        "federation",
-        "the",
-        "of",
-        "and",
-        "by",
-        "with",
-        "briefing",
-        "мид",
-        "россии",
-        "министерства",
-        "иностранных",
-        "дел",
-        "официального",
-        "представителя",
-        "брифинг",
-        "департамента",
-        "информации",
-        "печати",
-        "заместителя",
-        "директора",
-    ]
-)
-_NAME_TOKEN = re.compile(r"^(?:[A-ZА-ЯЁ]\.\s?){1,2}[A-ZА-ЯЁ][\w’'\-]+$|^[A-ZА-ЯЁ][\w’'\-]+$")
 _PLACE = re.compile(r"^[A-ZА-ЯЁ][\w’'.\-]*(?:\s+[\w’'.\-]+){0,3}$")
 
 
@@ -86,7 +45,7 @@ class Head:
     published: str | None
     document_number: str | None
     last_index: int  # the last block that belongs to the head (title, date line, number)
-    title_date: FoundDate | None  # the date that ends the title, read once for `title_parts`
+    title_date: FoundDate | None  # the title's date, read once for `title_place` and `names`
 
 
 def find_title(
@@ -266,31 +225,14 @@ def title_date(title: str, timezone: str | None) -> str | None:
     return found.iso(timezone) if found else None
 
 
-def title_parts(title: str, found: FoundDate | None) -> tuple[str | None, str | None]:
-    """(speaker, place) from a title shaped `Briefing by ... NAME, PLACE, DATE` (`found`)."""
+def title_place(title: str, found: FoundDate | None) -> str | None:
+    """The place in a title shaped `Briefing by ... NAME, PLACE, DATE` (`found` is its date)."""
     if found is None:
-        return None, None
-    head = title[: found.start].rstrip(" ,")
-    segments = [s.strip() for s in head.split(",") if s.strip()]
+        return None
+    segments = [s.strip() for s in title[: found.start].rstrip(" ,").split(",") if s.strip()]
     if len(segments) < 2:
-        return _name_in(segments[0]) if segments else None, None
-    place = segments[-1] if _PLACE.match(segments[-1]) else None
-    return _name_in(segments[0]), place
-
-
-def _name_in(segment: str) -> str | None:
-    """The personal name that ends a `Briefing by Spokeswoman Maria Zakharova` segment."""
-    tokens = segment.split()
-    name: list[str] = []
-    for token in reversed(tokens):
-        if token.casefold() in _NAME_STOPWORDS or not _NAME_TOKEN.match(token):
-            break
-        name.insert(0, token)
-        if len(name) == 3:
-            break
-    if len(name) >= 2 or (len(name) == 1 and "." in name[0]):
-        return " ".join(name)
-    return None
+        return None
+    return segments[-1] if _PLACE.match(segments[-1]) else None
 
 
 def detect_language(html_lang: str | None, sample: str, profile: SiteProfile) -> str:

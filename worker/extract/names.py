@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from worker.extract.dates import FoundDate
 from worker.profiles import SiteProfile
 
 # Russian case endings of surnames back to the nominative, longest first (feminine oblique
@@ -44,20 +45,37 @@ _NOMINATIVE_ENDINGS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 _INITIALS_NAME = re.compile(r"(?<![\w.])(?:[А-ЯЁ]\.\s?){1,2}[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?")
 _HAN_NAME = r"[\u4e00-\u9fff·]{2,4}?"
-# Words that end a name in a Latin title without being part of it.
+# Words that are no part of a name in a title (job words, function words, "En Route"): a name
+# stops at them, in the job-title rule and in the comma-segment rule alike.
 _NOT_NAME = frozenset(
-    """foreign ministry affairs department press information official the of and by with
-    briefing regular conference daily online on at in to en route aboard during after before for
-    from regarding remarks statement gaggle office white house""".split()
+    """
+    aboard affairs after and at before briefing by conference daily department deputy director
+    during en federation for foreign from gaggle house in information minister ministry of
+    office official on online press regarding regular remarks representative route russia
+    russian spokesman spokesperson spokeswoman statement the to white with брифинг дел
+    департамента директора заместителя иностранных информации мид министерства официального
+    печати представителя россии
+    """.split()
 )
+_NAME_TOKEN = re.compile(r"^(?:[A-ZА-ЯЁ]\.\s?){1,2}[A-ZА-ЯЁ][\w’'\-]+$|^[A-ZА-ЯЁ][\w’'\-]+$")
 _MAX_NAME_WORDS = 3
 
 
-def title_name(title: str, profile: SiteProfile) -> str | None:
-    """The briefer's name in the title, in the nominative, without job titles; or None."""
+def title_name(title: str, profile: SiteProfile, found: FoundDate | None = None) -> str | None:
+    """The briefer's name in the title, in the nominative, without job titles; or None.
+
+    `found` is the title's date: a title shaped `... NAME, PLACE, DATE` names the briefer at the
+    end of its first segment, the rule tried last.
+    """
     if title.isascii():
-        return _latin_name(title, profile)  # no Cyrillic initials, no Han characters to look for
-    return _russian_name(title, profile) or _han_name(title, profile) or _latin_name(title, profile)
+        # No Cyrillic initials, no Han characters to look for.
+        return _latin_name(title, profile) or _segment_name(title, found)
+    return (
+        _russian_name(title, profile)
+        or _han_name(title, profile)
+        or _latin_name(title, profile)
+        or _segment_name(title, found)
+    )
 
 
 def _russian_name(title: str, profile: SiteProfile) -> str | None:
@@ -124,6 +142,24 @@ def _latin_name(title: str, profile: SiteProfile) -> str | None:
 @lru_cache(maxsize=16)
 def _folded(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word.casefold() for word in words)
+
+
+def _segment_name(title: str, found: FoundDate | None) -> str | None:
+    """The name that ends the first comma segment of a dated title (`Briefing by Spokeswoman
+    Maria Zakharova, Moscow, ...`): two or three name words, or initials and a surname."""
+    if found is None:
+        return None
+    segment = title[: found.start].split(",", 1)[0]
+    name: list[str] = []
+    for token in reversed(segment.split()):
+        if token.casefold() in _NOT_NAME or not _NAME_TOKEN.match(token):
+            break
+        name.insert(0, token)
+        if len(name) == _MAX_NAME_WORDS:
+            break
+    if len(name) >= 2 or (len(name) == 1 and "." in name[0]):
+        return " ".join(name)
+    return None
 
 
 def record_speaker(label: str | None, from_title: str | None, profile: SiteProfile) -> str | None:
