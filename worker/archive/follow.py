@@ -126,7 +126,7 @@ def list_documents(
     word of `speaker` (whole or as a beginning, as `search --speaker`); published from `since`
     to `until` (dates, inclusive); only those gone from their site; only those `edited` (more
     than one version); at most `limit`."""
-    wanted = _speaker_words(speaker)
+    speaks = _SpeakerFilter(speaker)
     params = {
         "site": site,
         "since": _day(since, "since"),
@@ -139,7 +139,7 @@ def list_documents(
         if limit is not None and len(found) >= limit:
             break
         document = ListedDocument(*row)
-        if not wanted or _speaks(document.speaker, wanted):
+        if speaks(document.speaker):
             found.append(document)
     return found
 
@@ -216,7 +216,7 @@ def changes(
     """What happened since `since` (see `moment`), oldest first: new briefings, new versions,
     briefings gone from their site; of site profile `site`, by `speaker`; the latest `limit`.
     `since` None: from the start."""
-    wanted = _speaker_words(speaker)
+    speaks = _SpeakerFilter(speaker)
     start = "" if since is None else moment(since)
     params = {"since": start, "site": site, "document_id": None, "number": None}
     rows = archive.conn.execute(_CHANGES, params).fetchall()
@@ -225,7 +225,7 @@ def changes(
         if limit is not None and len(found) >= limit:
             break
         change = Change(*row)
-        if not wanted or _speaks(change.speaker, wanted):
+        if speaks(change.speaker):
             found.append(change)
     return found[::-1]
 
@@ -261,19 +261,24 @@ def change_diff(archive: Archive, change: Change) -> RecordDiff | None:
     return diff_records(before, after)
 
 
-def _speaker_words(speaker: str | None) -> list[str]:
-    if speaker is None:
-        return []
-    wanted = [fold(word) for word in words(speaker)]
-    if not wanted:
-        raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
-    return wanted
+class _SpeakerFilter:
+    """Whether a speaker has each word of the one asked for, whole or as a beginning (as
+    `search --speaker` matches), worked out once per distinct name: an archive has thousands
+    of briefings and a handful of speakers."""
 
+    def __init__(self, speaker: str | None) -> None:
+        self.wanted = [] if speaker is None else [fold(word) for word in words(speaker)]
+        if speaker is not None and not self.wanted:
+            raise SearchQueryError(f"speaker: {speaker!r} has no words to look for")
+        self._seen: dict[str | None, bool] = {}
 
-def _speaks(speaker: str | None, wanted: list[str]) -> bool:
-    """Whether each wanted word begins a word of `speaker` (as `search --speaker` matches)."""
-    said = [fold(word) for word in words(speaker or "")]
-    return all(any(word.startswith(w) for word in said) for w in wanted)
+    def __call__(self, speaker: str | None) -> bool:
+        if not self.wanted:
+            return True
+        if speaker not in self._seen:
+            said = [fold(word) for word in words(speaker or "")]
+            self._seen[speaker] = all(any(w.startswith(x) for w in said) for x in self.wanted)
+        return self._seen[speaker]
 
 
 def _day(value: str | None, name: str) -> str | None:
