@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from hypothesis import given
-from hypothesis import strategies as st
 
 from worker.archive import (
     Archive,
@@ -43,7 +41,6 @@ from worker.archive import (
 )
 from worker.archive.migrations import SCHEMA_VERSION
 from worker.archive.texts import passages
-from worker.archive.urls import canonical_url
 from worker.config import RecheckPolicy
 from worker.errors import ArchiveError
 from worker.page import Page
@@ -280,14 +277,6 @@ def test_text_is_plain_rows_and_unchanged_sections_are_stored_once(archive: Arch
 
 
 TEXT_TABLES = ("passages", "sections", "section_passages", "version_sections")
-
-
-def test_canonical_url() -> None:
-    assert canonical_url("HTTPS://Mid.RU:443/en/a/?b=1#x") == "https://mid.ru/en/a/?b=1"
-    assert canonical_url("http://mid.ru:8080/A") == "http://mid.ru:8080/A"
-    assert canonical_url("http://mid.ru") == "http://mid.ru/"
-    with pytest.raises(ArchiveError, match="not an absolute URL"):
-        canonical_url("/relative/path")
 
 
 def test_store_page_without_any_url_is_refused(archive: Archive) -> None:
@@ -709,20 +698,6 @@ def test_backfill_state_round_trip(archive: Archive) -> None:
 def test_times_must_be_iso(archive: Archive) -> None:
     with pytest.raises(ArchiveError, match="not an ISO 8601 time"):
         start_run(archive, "gs", "manual", now="yesterday")
-
-
-@given(
-    st.from_regex(
-        r"(?i)https?://[a-z0-9.-]{1,20}(:[0-9]{1,5})?(/[^\s#]{0,20})?(#\S{0,5})?", fullmatch=True
-    )
-)
-def test_canonical_url_is_idempotent(url: str) -> None:
-    try:
-        once = canonical_url(url)
-    except ArchiveError:
-        return  # not an absolute URL (an empty host, a port out of range)
-    assert canonical_url(once) == once
-    assert "#" not in once
 
 
 def test_nested_write_joins_the_outer_transaction(archive: Archive) -> None:

@@ -2,6 +2,7 @@
 
     BriefingsError                 base; `str(error)` is one line naming the thing at fault
     ├── ConfigError                a config file or key is wrong (names file and key)
+    ├── BadURL                     a URL given by a user, a page or a server cannot be used
     ├── ExtractError               a page is refused: reason `challenge`, `not-a-briefing`, `empty`
     ├── FetchError                 one URL could not be fetched (names the URL)
     │   ├── RobotsDisallowed       robots.txt forbids the URL for our user agent
@@ -11,6 +12,9 @@
     │   ├── DeadlineExceeded       the whole request took longer than its total deadline
     │   ├── NotHTML                the response is not an HTML page
     │   ├── TransportError         connecting, TLS or reading failed
+    │   ├── BadAddress             the URL to fetch is not a usable http(s) URL
+    │   ├── ProtocolViolation      the server broke HTTP (bad headers, Content-Length): not retried
+    │   │   └── BadRedirect        a redirect without a usable Location, or too many of them
     │   └── Interrupted            the stop event ended a wait (pacing, retry): the fetch gave up
     ├── ArchiveError               the archive cannot do what was asked
     │   ├── DocumentNotFound       no document matches a URL, id or document number
@@ -20,14 +24,35 @@
         └── ArchiveLocked          another daemon holds the archive's lock file
 
 Callers catch `BriefingsError` at the edge (the CLI, the daemon loop); nothing catches bare
-`Exception` to hide a bug.
+`Exception` to hide a bug. Every message is one line: text a user, a page or a server supplied
+goes through `shown()`, which escapes control characters (a CR LF in a URL cannot split a log
+line or a terminal line) and cuts very long values.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-RefusalReason = Literal["challenge", "not-a-briefing", "empty"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SHOWN_MAX_CHARS = 300
+
+RefusalReason = Literal["challenge", "not-a-briefing", "empty", "too-complex"]
+
+
+def shown(text: str, limit: int = SHOWN_MAX_CHARS) -> str:
+    """`text` safe for a one-line message: control characters escaped (`\\r`, `\\x00`), and
+    cut to `limit` characters with `…` when longer."""
+    escaped = _CONTROL.sub(_escape, text)
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if char in named:
+        return named[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 class BriefingsError(Exception):
@@ -40,6 +65,16 @@ class ConfigError(BriefingsError):
         self.key = key
         self.problem = problem
         super().__init__(f"{where}: {key}: {problem}")
+
+
+class BadURL(BriefingsError):
+    """A URL that cannot be used: not http(s), no host, a bad host name or port, control
+    characters. `problem` says which; the message names the URL (escaped, cut when long)."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+        super().__init__(f"{shown(url)}: not a usable URL: {problem}")
 
 
 class ExtractError(BriefingsError):
@@ -62,7 +97,7 @@ class FetchError(BriefingsError):
     def __init__(self, url: str, detail: str) -> None:
         self.url = url
         self.detail = detail
-        super().__init__(f"{url}: {detail}")
+        super().__init__(shown(f"{shown(url)}: {detail}", 2 * SHOWN_MAX_CHARS))
 
 
 class RobotsDisallowed(FetchError):
@@ -95,6 +130,20 @@ class NotHTML(FetchError):
 
 class TransportError(FetchError):
     outcome = "transport"
+
+
+class BadAddress(FetchError):
+    outcome = "bad url"
+
+
+class ProtocolViolation(FetchError):
+    """A response that breaks HTTP in a way no retry mends: failed at once, never retried."""
+
+    outcome = "protocol"
+
+
+class BadRedirect(ProtocolViolation):
+    outcome = "bad redirect"
 
 
 class Interrupted(FetchError):

@@ -54,7 +54,6 @@ from worker.archive.db import Archive
 from worker.archive.models import ReparseCandidate, RunCounts, RunKind, error_outcome
 from worker.archive.queries import resolve_document
 from worker.archive.reparse import count_reparse_candidates
-from worker.archive.urls import canonical_url
 from worker.config import Source, WorkerConfig
 from worker.discover import expand_listing_urls, months_back, parse_listing
 from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
@@ -65,6 +64,7 @@ from worker.page import Page
 from worker.profiles import Profiles, SiteProfile, load_profiles
 from worker.progress import Bar
 from worker.record import Record
+from worker.urls import canonical_url
 
 log = logging.getLogger("worker.pipeline")
 

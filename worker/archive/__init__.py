@@ -74,7 +74,7 @@ from worker.archive.store import (
     store_page,
     validators_for,
 )
-from worker.archive.urls import canonical_url
+from worker.urls import canonical_url
 
 __all__ = [
     "Archive",

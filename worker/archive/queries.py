@@ -24,10 +24,10 @@ from worker.archive.models import (
     StoredVersion,
     VersionInfo,
 )
-from worker.archive.urls import canonical_url
 from worker.diff import diff_records
 from worker.errors import ArchiveError, DocumentNotFound, VersionNotFound
 from worker.record import Record
+from worker.urls import canonical_url
 
 _DOCUMENT = """
 SELECT d.id, d.canonical_url, d.site, d.document_number, d.title, d.published, d.first_seen,

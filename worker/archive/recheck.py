@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 
 from worker.archive import clock
 from worker.archive.db import Archive
-from worker.archive.urls import canonical_url
 from worker.config import RecheckPolicy
 from worker.errors import DocumentNotFound
+from worker.urls import canonical_url
 
 _CHUNK = 500  # URLs per IN (...) query, well under SQLite's variable limit
 

@@ -36,10 +36,10 @@ from worker.archive.models import (
     error_outcome,
 )
 from worker.archive.recheck import reschedule, reschedule_retry, retry_failed
-from worker.archive.urls import canonical_url
 from worker.errors import ArchiveError
 from worker.page import Page
 from worker.record import Record
+from worker.urls import canonical_url
 
 
 def validators_for(archive: Archive, url: str) -> Validators | None:

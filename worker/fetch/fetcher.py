@@ -5,19 +5,26 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import httpx
 
+from worker import urls
 from worker.config import Politeness
 from worker.errors import (
+    BadAddress,
+    BadRedirect,
+    BadURL,
     DeadlineExceeded,
     HostNotAllowed,
     HTTPStatusError,
     Interrupted,
+    ProtocolViolation,
     RobotsDisallowed,
     TransportError,
 )
+from worker.fetch.deadline import Deadline
 from worker.fetch.pacing import HostPacer
 from worker.fetch.retry import with_retries
 from worker.fetch.robots import (
@@ -58,10 +65,8 @@ class Fetcher:
         self._clock = clock
         self._pacer = HostPacer(politeness.min_interval, self._wait, clock)
         self._robots = RobotsCache(clock)
-        self._page_limits = Limits(politeness.deadline, politeness.timeout, politeness.max_bytes)
-        self._robots_limits = Limits(
-            politeness.deadline, politeness.timeout, ROBOTS_MAX_BYTES, truncate=True
-        )
+        self._page_limits = Limits(politeness.timeout, politeness.max_bytes)
+        self._robots_limits = Limits(politeness.timeout, ROBOTS_MAX_BYTES, truncate=True)
 
     def fetch(
         self,
@@ -74,38 +79,42 @@ class Fetcher:
         """GET `url`, following redirects, and return the final page (status 2xx or 304).
 
         `allowed_hosts` (exact host names, case-insensitive; None: any host) bounds the URL and
-        every redirect. `etag` and `last_modified` make the request conditional.
+        every redirect. `etag` and `last_modified` make the request conditional. The whole
+        fetch, robots.txt, redirects and retries included, ends within `politeness.deadline`.
         """
-        allowed = _host_set(allowed_hosts)
+        try:
+            start = str(urls.check(url))
+        except BadURL as error:
+            raise BadAddress(url, error.problem) from None
+        allowed = _host_set(url, allowed_hosts)
+        deadline = Deadline(url, self._politeness.deadline, self._clock)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        hop = Hop(origin=url, url=url)
+        hop = Hop(origin=url, url=start)
         for _ in range(MAX_REDIRECTS + 1):
-            self._admit(hop, allowed)
-            response = self._get(hop, headers, self._page_limits, html_only=True)
+            self._admit(hop, allowed, deadline)
+            response = self._get(hop, headers, self._page_limits, deadline, html_only=True)
             target = _redirect_target(hop, response)
             if target is None:
                 return _page(hop, response)
             hop = Hop(origin=url, url=target)
-        raise HTTPStatusError(
-            url, response.status, hop.detail(f"more than {MAX_REDIRECTS} redirects")
-        )
+        raise BadRedirect(url, hop.detail(f"more than {MAX_REDIRECTS} redirects"))
 
-    def _admit(self, hop: Hop, allowed: frozenset[str] | None) -> None:
+    def _admit(self, hop: Hop, allowed: frozenset[str] | None, deadline: Deadline) -> None:
         """Refuse a URL outside the allowed hosts or forbidden by its robots.txt."""
         host = _host(hop)
-        if allowed is not None and host not in allowed:
+        if allowed is not None and not urls.host_allowed(host, allowed):
             hosts = ", ".join(sorted(allowed)) or "none"
             raise HostNotAllowed(
                 hop.origin, hop.detail(f"host {host} is not one of the allowed hosts ({hosts})")
             )
         if not self._politeness.respect_robots:
             return
-        origin = _origin(hop.url)
-        policy = self._robots.get(origin, lambda: self._load_robots(hop, origin, allowed))
+        origin = urls.check(hop.url).origin
+        policy = self._robots.get(origin, lambda: self._load_robots(hop, origin, allowed, deadline))
         if policy.unreachable is not None:
             raise RobotsDisallowed(
                 hop.origin,
@@ -127,46 +136,59 @@ class Fetcher:
             )
         self._pacer.set_crawl_delay(host, delay)
 
-    def _load_robots(self, hop: Hop, origin: str, allowed: frozenset[str] | None) -> RobotsPolicy:
+    def _load_robots(
+        self, hop: Hop, origin: str, allowed: frozenset[str] | None, deadline: Deadline
+    ) -> RobotsPolicy:
         robots = Hop(origin=hop.origin, url=f"{origin}/robots.txt")
         home = _host(robots)
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
             try:
-                response = self._get(robots, {}, self._robots_limits, html_only=False)
+                response = self._get(robots, {}, self._robots_limits, deadline, html_only=False)
                 target = _redirect_target(robots, response)
-            except (HTTPStatusError, TransportError, DeadlineExceeded) as error:
+            except BadRedirect:
                 # A broken redirect is a robots.txt that is missing, not one that is unreachable.
-                if isinstance(error, HTTPStatusError) and error.status in REDIRECT_STATUSES:
-                    return ALLOW_ALL
+                return ALLOW_ALL
+            except (HTTPStatusError, TransportError, DeadlineExceeded, ProtocolViolation) as error:
                 return RobotsPolicy(unreachable=error.detail)
             if target is None:
                 return policy_for(response.status, response.body)
             robots = Hop(origin=hop.origin, url=target)
-            if not _http_url(target):
-                return ALLOW_ALL
             host = _host(robots)
-            if host != home and allowed is not None and host not in allowed:
+            if host != home and allowed is not None and not urls.host_allowed(host, allowed):
                 return ALLOW_ALL
         return ALLOW_ALL
 
     def _get(
-        self, hop: Hop, headers: dict[str, str], limits: Limits, *, html_only: bool
+        self,
+        hop: Hop,
+        headers: dict[str, str],
+        limits: Limits,
+        deadline: Deadline,
+        *,
+        html_only: bool,
     ) -> Response:
-        """One request with retries; raises `HTTPStatusError`/`TransportError` when they run out."""
+        """One request with retries; raises `HTTPStatusError`/`TransportError` when they run out,
+        `DeadlineExceeded` when the page's deadline comes first."""
         check = require_html if html_only else None
         host = _host(hop)
 
         def attempt() -> Response:
             try:
-                with self._pacer.turn(host):  # the host's turn for the whole request
-                    return get_once(self._client, hop, headers, limits, self._clock, check)
+                with ExitStack() as turn:
+                    # Waiting for the host's turn is politeness, not the server's slowness: it
+                    # does not count against the deadline; the request, in its turn, does.
+                    deadline.pause(lambda: turn.enter_context(self._pacer.turn(host)))
+                    return get_once(self._client, hop, headers, limits, deadline, check)
             except Transient as transient:
                 self._refuse_long_wait(hop, transient)
                 raise
 
+        def wait(seconds: float) -> None:
+            deadline.sleep(self._wait, seconds)
+
         attempts = self._politeness.retries + 1
         try:
-            return with_retries(attempt, self._politeness.retries, self._wait)
+            return with_retries(attempt, self._politeness.retries, wait)
         except Stopped:
             raise Interrupted(
                 hop.origin, hop.detail("stopping: gave up waiting to send the request")
@@ -205,41 +227,33 @@ def _page(hop: Hop, response: Response) -> Page:
 
 
 def _redirect_target(hop: Hop, response: Response) -> str | None:
-    """The absolute URL a redirect points to; None for any other status."""
+    """The absolute, checked URL a redirect points to; None for any other status."""
     if response.status not in REDIRECT_STATUSES:
         return None
     location = response.headers.get("location", "").strip()
+    if not location:
+        raise BadRedirect(hop.origin, hop.detail(f"HTTP {response.status} without a Location"))
     try:
-        if location:
-            return str(httpx.URL(hop.url).join(location))
-    except httpx.InvalidURL:
-        pass
-    raise HTTPStatusError(
-        hop.origin, response.status, hop.detail(f"HTTP {response.status} without a usable Location")
-    )
+        return str(urls.join(hop.url, location))
+    except BadURL as error:
+        raise BadRedirect(
+            hop.origin,
+            hop.detail(f"HTTP {response.status} to an unusable Location ({error.problem})"),
+        ) from None
 
 
-def _host_set(hosts: Collection[str] | None) -> frozenset[str] | None:
+def _host_set(url: str, hosts: Collection[str] | None) -> frozenset[str] | None:
     if hosts is None:
         return None
-    return frozenset(h.strip().lower().rstrip(".") for h in hosts)
-
-
-def _http_url(url: str) -> bool:
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        return False
-    return parsed.scheme in ("http", "https") and bool(parsed.host)
+        return urls.canonical_hosts(tuple(hosts))
+    except BadURL as error:
+        raise HostNotAllowed(url, f"allowed hosts: {error}") from None
 
 
 def _host(hop: Hop) -> str:
-    """The lower-case host name of `hop.url`; `HostNotAllowed` for anything but http(s)."""
-    if not _http_url(hop.url):
-        raise HostNotAllowed(hop.origin, hop.detail("not an http(s) URL with a host"))
-    return httpx.URL(hop.url).host.lower().rstrip(".")
-
-
-def _origin(url: str) -> str:
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
+    """The canonical host of `hop.url`; `HostNotAllowed` for anything but a usable http(s) URL."""
+    try:
+        return urls.host_of(hop.url)
+    except BadURL as error:
+        raise HostNotAllowed(hop.origin, hop.detail(error.problem)) from None

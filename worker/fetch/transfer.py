@@ -5,9 +5,13 @@ The body is read raw (`iter_raw`, so httpx decodes nothing) and its Content-Enco
 it inflates in memory; a coding we cannot decode is a `TransportError` before the body is read.
 
 httpx's timeouts bound each network operation, not the whole response, so a server that drips a
-byte at a time would never time out; the deadline is checked after the headers and after every
-chunk. Every network operation is also given at most the deadline, so one silent read cannot
-outlast it by more than the deadline itself.
+byte at a time would never time out; the page's `Deadline` (`worker.fetch.deadline`) is checked
+after the headers and after every chunk, and every network operation is given at most the time
+the deadline has left, so one silent read cannot outlast it.
+
+A response that breaks HTTP (a malformed status line or header, a bad Content-Length, headers
+too large) is a `ProtocolViolation` at once: sending the same request again gets the same
+answer. A connection closed early is `Transient`.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from worker.errors import DeadlineExceeded, NotHTML, ResponseTooLarge, TransportError
+from worker.errors import NotHTML, ProtocolViolation, ResponseTooLarge, TransportError
+from worker.fetch.deadline import Deadline
 from worker.fetch.decoding import BodyDecoder, DecodeFailure, UnsupportedEncoding
+from worker.fetch.guard import bounded_by
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _SECONDS = re.compile(r"^\s*(\d+)\s*$")
 _DRAIN_LIMIT = 64 * 1024
+# What httpx says when a connection ended early: worth another attempt, unlike other violations.
+_CLOSED_EARLY = ("disconnected", "peer closed", "without sending", "connection closed")
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,7 @@ class Hop:
 
 @dataclass(frozen=True)
 class Limits:
-    deadline: float  # seconds for the whole attempt, body included
-    timeout: float  # seconds for one network operation
+    timeout: float  # seconds for one network operation (also bounded by the page's deadline)
     max_bytes: int  # decoded body
     truncate: bool = False  # keep the first `max_bytes` instead of refusing (robots.txt)
 
@@ -100,15 +107,20 @@ def get_once(
     hop: Hop,
     headers: dict[str, str],
     limits: Limits,
-    clock: Callable[[], float],
+    deadline: Deadline,
     check: Callable[[Hop, httpx.Response], None] | None = None,
 ) -> Response:
     """One GET of `hop.url`. Raises `Transient` for what a retry may fix, `FetchError` otherwise."""
-    started = clock()
-    timeout = httpx.Timeout(min(limits.timeout, limits.deadline))
+    left = deadline.remaining()
+    if left <= 0:
+        raise _deadline(hop, deadline)
+    timeout = httpx.Timeout(min(limits.timeout, left))
     try:
-        with client.stream("GET", hop.url, headers=headers, timeout=timeout) as response:
-            _check_deadline(hop, limits, started, clock)
+        with (
+            bounded_by(deadline.remaining),
+            client.stream("GET", hop.url, headers=headers, timeout=timeout) as response,
+        ):
+            _check_deadline(hop, deadline)
             status = response.status_code
             if status == 429 or status >= 500:
                 retry_after = parse_retry_after(
@@ -120,7 +132,7 @@ def get_once(
             if 200 <= status < 300:
                 if check is not None:
                     check(hop, response)
-                body = _read_body(hop, response, limits, started, clock)
+                body = _read_body(hop, response, limits, deadline)
             else:
                 _drain(response)
             return Response(
@@ -130,11 +142,17 @@ def get_once(
                 body=body,
             )
     except httpx.TimeoutException as error:
-        # With the operation timeout capped by the deadline, one timed-out operation used it up.
-        if limits.deadline <= limits.timeout or clock() - started >= limits.deadline:
-            raise _deadline(hop, limits) from None
+        # With the operation timeout capped by the time left, one timed-out operation used it up.
+        if left <= limits.timeout or deadline.expired():
+            raise _deadline(hop, deadline) from None
         raise Transient(_reason("timed out", error)) from None
-    except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
+    except httpx.RemoteProtocolError as error:
+        if any(words in str(error).lower() for words in _CLOSED_EARLY):
+            raise Transient(_reason("connection failed", error)) from None
+        raise ProtocolViolation(
+            hop.origin, hop.detail(_reason("the server broke HTTP", error))
+        ) from None
+    except httpx.NetworkError as error:
         raise Transient(_reason("connection failed", error)) from None
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TransportError(hop.origin, hop.detail(_reason("request failed", error))) from None
@@ -156,14 +174,15 @@ def _read_body(
     hop: Hop,
     response: httpx.Response,
     limits: Limits,
-    started: float,
-    clock: Callable[[], float],
+    deadline: Deadline,
 ) -> bytes:
     try:
         decoder = BodyDecoder(response.headers.get("content-encoding"))
     except UnsupportedEncoding as error:
         raise TransportError(hop.origin, hop.detail(error.reason)) from None
-    declared = response.headers.get("content-length", "")
+    declared = response.headers.get("content-length", "").strip()
+    if not limits.truncate and declared.isdigit() and len(declared) > 18:
+        declared = "9" * 19  # a number no cap reaches; not turned into an int of any size
     if not limits.truncate and declared.isdigit() and int(declared) > limits.max_bytes:
         raise ResponseTooLarge(
             hop.origin,
@@ -174,7 +193,7 @@ def _read_body(
     # Pieces are decoded bytes, at most 64 KiB each, so a body inflating past the cap is stopped
     # with no more than that decoded beyond it.
     try:
-        for piece in decoder.decode(_raw(hop, response, limits, started, clock)):
+        for piece in decoder.decode(_raw(hop, response, deadline)):
             size += len(piece)
             if size > limits.max_bytes:
                 if not limits.truncate:
@@ -191,28 +210,20 @@ def _read_body(
     return b"".join(chunks)
 
 
-def _raw(
-    hop: Hop,
-    response: httpx.Response,
-    limits: Limits,
-    started: float,
-    clock: Callable[[], float],
-) -> Iterator[bytes]:
+def _raw(hop: Hop, response: httpx.Response, deadline: Deadline) -> Iterator[bytes]:
     """The body as sent (Content-Encoding not undone), the deadline checked after every chunk."""
     for chunk in response.iter_raw():
-        _check_deadline(hop, limits, started, clock)
+        _check_deadline(hop, deadline)
         yield chunk
 
 
-def _check_deadline(hop: Hop, limits: Limits, started: float, clock: Callable[[], float]) -> None:
-    if clock() - started > limits.deadline:
-        raise _deadline(hop, limits)
+def _check_deadline(hop: Hop, deadline: Deadline) -> None:
+    if deadline.expired():
+        raise _deadline(hop, deadline)
 
 
-def _deadline(hop: Hop, limits: Limits) -> DeadlineExceeded:
-    return DeadlineExceeded(
-        hop.origin, hop.detail(f"no complete response within the deadline of {limits.deadline:g} s")
-    )
+def _deadline(hop: Hop, deadline: Deadline) -> Exception:
+    return deadline.error(at=hop.url)
 
 
 def _reason(what: str, error: Exception) -> str:
