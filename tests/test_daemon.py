@@ -297,7 +297,7 @@ def test_jobs_share_one_fetcher(tmp_path: Path, site: LocalServer) -> None:
 
 
 def test_a_stop_ends_a_retry_wait_and_is_no_failure(tmp_path: Path, site: LocalServer) -> None:
-    site.route(LISTING, Reply(503, b"", {"Retry-After": "600"}))
+    site.route(LISTING, Reply(503, b"", {"Retry-After": "8"}))
     db = tmp_path / "archive.db"
     with closing(Jobs(config_for(tmp_path, site, interval="1h", retries=3), db)) as jobs:
         timer = threading.Timer(0.5, jobs.stop.set)

@@ -22,26 +22,34 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, load_config
+from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, bundled_config_path, load_config
 from worker.demo.site import DEMO_BASE_URL, DEMO_PORT
 from worker.errors import (
     ArchiveError,
+    BadURL,
     BriefingsError,
     ConfigError,
     DocumentNotFound,
     ExtractError,
     SearchQueryError,
     VersionNotFound,
+    shown,
 )
 from worker.profiles import Profiles, load_profiles
+from worker.urls import check as check_url
 
 if TYPE_CHECKING:
     from worker.pipeline import Context
+    from worker.status import WorkerStatus
 
 DEMO_WEB_PORT = 8401  # `demo --serve`: the web view of the demo archive, beside the sample site
 
 # Input errors are the user's to fix (exit 2); the rest are operational (exit 1).
+# The largest id or number SQLite stores: a larger one is a usage error, not an OverflowError.
+MAX_NUMBER = 2**63 - 1
+NUMBER = click.IntRange(min=1, max=MAX_NUMBER)
 _INPUT_ERRORS: tuple[type[BriefingsError], ...] = (
+    BadURL,
     ConfigError,
     ExtractError,
     DocumentNotFound,
@@ -64,6 +72,12 @@ class Options:
     @property
     def config(self) -> WorkerConfig:
         if self._config is None:
+            if not self.config_explicit and not self.config_path.exists():
+                # Installed outside a checkout (pipx, a wheel): the bundled config, said so.
+                self.config_path = bundled_config_path()
+                logging.getLogger("worker.cli").warning(
+                    "no %s here: using the bundled config %s", DEFAULT_CONFIG_PATH, self.config_path
+                )
             if self.config_path.exists() or self.config_explicit:
                 # Read twice: the first read says where the site profiles are, the second checks
                 # every source's `site` against them, so a typo stops the start with its key.
@@ -110,7 +124,7 @@ def _check_listing_rules(config: WorkerConfig, profiles: Profiles) -> None:
 
 
 def fail(error: BriefingsError) -> NoReturn:
-    click.echo(f"error: {error}", err=True)
+    click.echo(f"error: {shown(str(error), 1000)}", err=True)
     sys.exit(2 if isinstance(error, _INPUT_ERRORS) else 1)
 
 
@@ -125,7 +139,7 @@ class BriefingsGroup(click.Group):
         except click.UsageError as error:
             # One line like every other error (click's own form adds a usage block).
             hint = f" (see `briefings {error.ctx.info_name} --help`)" if error.ctx else ""
-            click.echo(f"error: {error.format_message()}{hint}", err=True)
+            click.echo(f"error: {shown(error.format_message(), 1000)}{hint}", err=True)
             sys.exit(2)
         except BrokenPipeError:
             # The reader of the output went away (`briefings export | head`): stop quietly, as
@@ -134,13 +148,15 @@ class BriefingsGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(1)
         except OSError as error:
-            # A path the user gave (--out, --db, --config) that cannot be opened or written.
-            where = error.filename or "error"
-            click.echo(f"error: {where}: {error.strerror or error}", err=True)
+            # A path the user gave (--out, --db, --config) that cannot be opened or written; with
+            # no file named (a full disk under SQLite), the archive is what failed.
+            archive = ctx.obj.archive_path if isinstance(ctx.obj, Options) else "archive"
+            where = error.filename or archive
+            click.echo(f"error: {shown(str(where))}: {error.strerror or error}", err=True)
             sys.exit(2 if error.filename else 1)
         except sqlite3.DatabaseError as error:
             archive = ctx.obj.archive_path if isinstance(ctx.obj, Options) else "archive"
-            click.echo(f"error: {archive}: {error}", err=True)
+            click.echo(f"error: {archive}: {shown(str(error))}", err=True)
             sys.exit(1)
 
 
@@ -249,8 +265,7 @@ def fetch(
     if not urls and not source_name:
         raise click.UsageError("give one or more URLs, or --source NAME")
     for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise click.BadParameter(f"{url}: not an http(s) URL", param_hint="URLS")
+        check_url(url)  # BadURL: one line naming the URL and what is wrong, exit 2
     if site:
         options.profiles.get(site)  # an unknown name stops here, before any fetch
     source = options.config.source(source_name) if source_name else None
@@ -262,7 +277,10 @@ def fetch(
             outcomes.append(outcome)
             if not as_json:
                 version = f" (version {outcome.version})" if outcome.version else ""
-                detail = f": {outcome.error}" if outcome.error else ""
+                error = outcome.error or ""
+                if error.startswith(f"{outcome.url}: "):  # the line names the URL already
+                    error = error[len(outcome.url) + 2 :]
+                detail = f": {shown(error, 1000)}" if error else ""
                 click.echo(f"{outcome.outcome:<13} {outcome.url}{version}{detail}")
     if as_json:
         _echo_json([o.to_dict() for o in outcomes])
@@ -277,7 +295,13 @@ def fetch(
 @click.option("--until", help="Only briefings published on or before this date.")
 @click.option("--site", help="Only documents parsed with this site profile.")
 @click.option("--all-versions", is_flag=True, help="Search every version, not only the latest.")
-@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_NUMBER),
+    default=50,
+    show_default=True,
+    help="At most this many results.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of hits.")
 @click.pass_obj
 def search(
@@ -321,7 +345,7 @@ def search(
 
 @main.command()
 @click.argument("doc")
-@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@click.option("--version", "number", type=NUMBER, help="Version number (default: the latest).")
 @click.option(
     "--format",
     "fmt",
@@ -478,8 +502,8 @@ def changes(
 
 @main.command()
 @click.argument("doc")
-@click.option("--from", "old", type=int, help="Older version (default: the one before --to).")
-@click.option("--to", "new", type=int, help="Newer version (default: the latest).")
+@click.option("--from", "old", type=NUMBER, help="Older version (default: the one before --to).")
+@click.option("--to", "new", type=NUMBER, help="Newer version (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the marked words (default: on a terminal)."
@@ -608,19 +632,39 @@ def reparse(options: Options, all_versions: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when something needs a person (a failing or overdue source): for cron.",
+)
 @click.pass_obj
-def status(options: Options, as_json: bool) -> None:
+def status(options: Options, as_json: bool, check: bool) -> None:
     """Sources with their last and next runs, failures, counts and archive size."""
     from worker.status import worker_status
 
     with _context(options, reading=True) as ctx:
         report = worker_status(options.config, ctx.archive)
+    problems = report.problems()
     if as_json:
         _echo_json(report.to_dict())
-        return
+    else:
+        _print_status(report)
+    if check:
+        for problem in problems:
+            click.echo(f"check: {problem}", err=True)
+        sys.exit(1 if problems else 0)
+
+
+def _print_status(report: WorkerStatus) -> None:
     archive = report.archive
+    daemon = report.daemon
     click.echo(
         f"archive   {archive.path} ({archive.size_bytes / 1e6:.1f} MB, schema {archive.schema_version})"
+    )
+    click.echo(
+        f"daemon    running (PID {daemon.pid})"
+        if daemon.running
+        else "daemon    not running (no process holds " + daemon.lock + ")"
     )
     click.echo(
         f"contents  {archive.documents} documents ({archive.gone} gone), {archive.versions} versions, "
@@ -636,9 +680,12 @@ def status(options: Options, as_json: bool) -> None:
         )
         streak = f", failing {source.failure_streak}x" if source.failure_streak else ""
         upcoming = f"; next {source.next_run}" if source.next_run else ""
-        click.echo(f"source    {source.name} ({source.schedule}): {ran}{streak}{upcoming}")
+        overdue = " (overdue)" if source.overdue else ""
+        click.echo(f"source    {source.name} ({source.schedule}): {ran}{streak}{upcoming}{overdue}")
+        if source.last_error:
+            click.echo(f"          last error: {shown(source.last_error)}")
     for error in archive.recent_errors:
-        click.echo(f"error     {error.fetched_at} {error.outcome} {error.url}")
+        click.echo(f"error     {error.fetched_at} {error.outcome} {shown(error.url)}")
 
 
 @main.command()
@@ -686,6 +733,11 @@ def run(options: Options, once: bool, log_format: str) -> None:
 
     setup_logging(_log_level(options), "json" if log_format == "json" else "text")
     options.profiles  # refuse a bad site profile before taking the lock  # noqa: B018
+    if not options.config.sources:
+        # A daemon with nothing to do would idle silently for ever.
+        raise ConfigError(
+            str(options.config.path), "sources", "no sources configured: nothing to run"
+        )
     sys.exit(run_daemon(options.config, db_path=options.archive_path, once=once))
 
 

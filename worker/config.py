@@ -15,16 +15,23 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 
-from worker.errors import ConfigError
+from worker import urls
+from worker.errors import BadURL, ConfigError
 from worker.tomlfile import Table, parse_duration, read_toml
 
 DEFAULT_CONFIG_PATH = Path("config/worker.toml")
 DEFAULT_ARCHIVE_PATH = Path("archive.db")
 DEFAULT_USER_AGENT = "briefings-worker/0.1 (+https://github.com/briefings-archive/briefings-worker)"
+
+
+def bundled_config_path() -> Path:
+    """The config shipped with the worker (in the wheel, or the checkout's config/worker.toml)."""
+    from worker.profiles import default_sites_dir
+
+    return default_sites_dir().parent / "worker.toml"
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,14 @@ class WorkerConfig:
 def _politeness(table: Table) -> Politeness:
     table.check_known(set(Politeness.__dataclass_fields__))
     d = Politeness()
+    user_agent = table.get("user_agent", str, d.user_agent)
+    if not user_agent.isascii() or not user_agent.isprintable() or not user_agent.strip():
+        # Sent as a header with every request: anything else fails every fetch.
+        raise ConfigError(
+            table.where, table.key("user_agent"), "must be printable ASCII text, not empty"
+        )
     return Politeness(
-        user_agent=table.get("user_agent", str, d.user_agent),
+        user_agent=user_agent,
         min_interval=table.duration("min_interval", d.min_interval),
         timeout=table.duration("timeout", d.timeout) or d.timeout,
         deadline=table.duration("deadline", d.deadline) or d.deadline,
@@ -210,7 +223,10 @@ def _source(table: Table, known_sites: set[str] | None, base_url: str | None) ->
         raise ConfigError(
             table.where, table.key("link_pattern"), f"not a regular expression: {error}"
         ) from None
-    allowed_hosts = tuple(h.lower() for h in table.strings("allowed_hosts"))
+    allowed_hosts = tuple(
+        _host(table, f"{table.key('allowed_hosts')}[{i}]", host)
+        for i, host in enumerate(table.strings("allowed_hosts"))
+    )
     listing_urls = tuple(
         _listing_url(table, f"{table.key('listing_urls')}[{i}]", url, allowed_hosts, base_url)
         for i, url in enumerate(table.strings("listing_urls"))
@@ -249,11 +265,12 @@ def _listing_url(
         raise ConfigError(
             table.where, key, f"bad placeholder ({error}); known: {{year}}, {{month:02d}}"
         ) from None
-    parts = urlsplit(example)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(table.where, key, f"not an http(s) URL: {value!r}")
-    if parts.hostname not in allowed_hosts:
-        raise ConfigError(table.where, key, f"host {parts.hostname!r} is not in allowed_hosts")
+    try:
+        host = urls.host_of(example)
+    except BadURL as error:
+        raise ConfigError(table.where, key, str(error)) from None
+    if host not in allowed_hosts:
+        raise ConfigError(table.where, key, f"host {host!r} is not in allowed_hosts")
     return value
 
 
@@ -281,6 +298,13 @@ def _notify(table: Table) -> Notify:
         events=tuple(dict.fromkeys(events)),
         digest_after=table.count("digest_after", Notify.digest_after),
     )
+
+
+def _host(table: Table, key: str, value: str) -> str:
+    try:
+        return urls.check_host(value.strip())
+    except BadURL as error:
+        raise ConfigError(table.where, key, str(error)) from None
 
 
 def load_config(

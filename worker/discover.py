@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from worker import urls
 from worker.config import Source
+from worker.errors import BadURL
+from worker.extract import limits
 from worker.page import Page
 from worker.profiles import ListingRules
 
@@ -37,6 +40,9 @@ class Listing:
     links: tuple[str, ...]
     next_url: str | None
     dates: tuple[date | None, ...] = ()
+    anchors: int = field(
+        default=0, compare=False
+    )  # links of any kind on the page (says whether the markup changed)
 
 
 def parse_listing(
@@ -44,26 +50,33 @@ def parse_listing(
 ) -> Listing:
     """Read the briefing links and the next-page link of one listing page.
 
-    Links are made absolute against the page's URL (or its `<base href>`), stripped of fragments,
-    their hosts lower-cased, de-duplicated keeping the first occurrence, and kept only when their
-    host is allowed and the absolute URL matches `link_pattern` (`re.search`). Without an `items`
+    Links are made absolute against the page's URL (or its `<base href>`) and put in canonical
+    form (`worker.urls`: no fragment, no credentials, lower-case host; an unusable link is
+    skipped), de-duplicated keeping the first occurrence, and kept only when their host is
+    allowed and the absolute URL matches `link_pattern` (`re.search`). The page is bounded
+    like a briefing page (`worker.extract.limits`). Without an `items`
     rule the whole page is searched for `link`; with one, only links inside the main list's items
     count, so a "latest news" block that reuses the item markup elsewhere on the page is ignored.
     """
+    limits.check_size(page.text, page.url)
     tree = LexborHTMLParser(page.text)
     base = _base_url(tree, page.url)
     pattern = re.compile(link_pattern)
-    hosts = {h.lower() for h in allowed_hosts}
+    hosts = urls.canonical_hosts(tuple(allowed_hosts))
 
     links: dict[str, date | None] = {}
+    anchors = 0
     for anchor, item_date in _link_nodes(tree, rules):
+        anchors += 1
         url = _absolute(base, anchor)
         if url and _host_allowed(url, hosts) and pattern.search(url):
             links.setdefault(url, item_date)
     next_url = _next_url(tree, rules, base, page.url, hosts)
     if next_url is None and rules.numbered and links and page.url:
         next_url = numbered_next(page.url, rules.numbered)
-    return Listing(links=tuple(links), next_url=next_url, dates=tuple(links.values()))
+    return Listing(
+        links=tuple(links), next_url=next_url, dates=tuple(links.values()), anchors=anchors
+    )
 
 
 def numbered_next(url: str, numbered: str) -> str:
@@ -151,11 +164,11 @@ def _next_url(
     rules: ListingRules,
     base: str | None,
     page_url: str | None,
-    hosts: set[str],
+    hosts: frozenset[str],
 ) -> str | None:
     if rules.next is None:
         return None
-    here = _normalize(page_url) if page_url else None
+    here = _canonical(page_url) if page_url else None
     for anchor in tree.css(rules.next):
         url = _absolute(base, anchor)
         # A link back to the page itself would make a pagination walk loop forever.
@@ -168,26 +181,30 @@ def _base_url(tree: LexborHTMLParser, page_url: str | None) -> str | None:
     node = tree.css_first("base[href]")
     href = node.attributes.get("href") if node is not None else None
     if href and href.strip():
-        return urljoin(page_url or "", href.strip())
+        try:
+            return urls.join(page_url, href)
+        except BadURL:
+            return page_url  # an unusable <base href> is ignored, as browsers do
     return page_url
 
 
 def _absolute(base: str | None, anchor: LexborNode) -> str | None:
+    """The link's canonical absolute http(s) URL; None for in-page, other or unusable links."""
     href = (anchor.attributes.get("href") or "").strip()
     if not href or href.startswith("#"):
         return None
-    url = _normalize(urljoin(base or "", href))
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:
+        return urls.join(base, href)
+    except BadURL:
+        return None
 
 
-def _normalize(url: str) -> str:
-    """Without its fragment and with scheme and host in lower case, so one page is one URL."""
-    parts = urlsplit(url)
-    return urlunsplit(
-        parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(), fragment="")
-    )
+def _canonical(url: str) -> str | None:
+    try:
+        return urls.canonical_url(url)
+    except BadURL:
+        return None
 
 
-def _host_allowed(url: str, hosts: set[str]) -> bool:
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    return host in hosts
+def _host_allowed(url: str, hosts: frozenset[str]) -> bool:
+    return urls.host_allowed(urls.host_of(url), hosts)

@@ -16,6 +16,7 @@
     │   ├── ProtocolViolation      the server broke HTTP (bad headers, Content-Length): not retried
     │   │   └── BadRedirect        a redirect without a usable Location, or too many of them
     │   └── Interrupted            the stop event ended a wait (pacing, retry): the fetch gave up
+    ├── DiscoverError              a source's listing pages yielded no briefing links
     ├── ArchiveError               the archive cannot do what was asked
     │   ├── DocumentNotFound       no document matches a URL, id or document number
     │   ├── VersionNotFound        a document has no version of that number
@@ -148,6 +149,10 @@ class BadRedirect(ProtocolViolation):
 
 class Interrupted(FetchError):
     outcome = "interrupted"
+
+
+class DiscoverError(BriefingsError):
+    pass
 
 
 class ArchiveError(BriefingsError):

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from worker import urls
 from worker.archive import (
     clock,
     due_for_recheck,
@@ -56,7 +57,15 @@ from worker.archive.queries import resolve_document
 from worker.archive.reparse import count_reparse_candidates
 from worker.config import Source, WorkerConfig
 from worker.discover import expand_listing_urls, months_back, parse_listing
-from worker.errors import ConfigError, ExtractError, FetchError, HTTPStatusError
+from worker.errors import (
+    BadURL,
+    BriefingsError,
+    ConfigError,
+    DiscoverError,
+    ExtractError,
+    FetchError,
+    HTTPStatusError,
+)
 from worker.extract import PARSER_VERSION, extract, looks_truncated
 from worker.fetch import Fetcher, make_client
 from worker.lanes import run_in_lanes
@@ -174,7 +183,10 @@ def allowed_hosts_for(url: str, profile: SiteProfile, source: Source | None) -> 
     """A source's hosts; for a URL outside every source, its own host and its site's hosts."""
     if source is not None:
         return source.allowed_hosts
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = urls.host_of(url)
+    except BadURL:
+        return profile.hosts  # the fetch refuses the URL itself, naming what is wrong
     return (host, *profile.hosts)
 
 
@@ -189,7 +201,14 @@ def archive_url(
     """Fetch, extract and store one page; the outcome is logged and returned, never raised.
 
     The site profile is `site` if given, else the source's, else the one for the URL's host.
+    Credentials in the URL (`user:password@`) are dropped: never sent, never stored.
     """
+    url = urls.without_credentials(url)
+    try:
+        url = canonical_url(url)
+    except BadURL as error:
+        # Nothing to key a fetches row by: the failure is logged and counted.
+        return _logged(FetchOutcome(url, "error: bad url", error=str(error)))
     source = source or source_for_url(ctx.config, url)
     site = site or (source.site if source else None)
     profile = ctx.profiles.choose(url, site)
@@ -210,6 +229,11 @@ def archive_url(
         return _failed(ctx, url, name, f"http {error.status}", str(error), None, started)
     except FetchError as error:
         return _failed(ctx, url, name, error.outcome, str(error), None, started)
+    if page.status == 304 and validators is None:
+        # Not Modified since what? Nothing was asked conditionally: the server is wrong, and
+        # saying `not-modified` would hide that the page was never archived.
+        detail = f"{url}: HTTP 304 Not Modified to a request that was not conditional"
+        return _failed(ctx, url, name, "protocol", detail, None, started)
     if page.status == 304:
         store_not_modified(ctx.archive, url, source=name, duration=_since(started))
         return _logged(FetchOutcome(url, "not-modified"))
@@ -244,6 +268,12 @@ def extract_whole(page: Page, profile: SiteProfile, url: str) -> Record | Refuse
         record = extract(page, profile)
     except ExtractError as error:
         return Refused(error.reason, str(error))
+    except Exception as bug:  # a parser bug is this page's failure, never the run's
+        # Logged with its traceback so the bug is seen and fixed; the page is kept (its
+        # capture can be parsed again by `reparse` once it is), retried later, and counted.
+        log.exception("parser bug on %s", url, extra={"url": url})
+        detail = f"{url}: the parser failed ({type(bug).__name__}: {' '.join(str(bug).split())})"
+        return Refused("parser bug", detail[:500])
     if looks_truncated(page, record):
         detail = f"{url}: the page stops part-way; kept for a later try, not made a version"
         return Refused("truncated", detail)
@@ -333,14 +363,24 @@ def parse_target(
     if re.match(r"^https?://", target):
         page = fetch_page(config, profiles, target, site=site)
     else:
-        path = Path(target)
-        try:
-            body = path.read_bytes()
-        except OSError as error:
-            raise ConfigError(target, "(file)", error.strerror or "cannot read") from None
+        body = _read_capped(Path(target), config.politeness.max_bytes)
         headers = {"content-type": content_type} if content_type else {}
         page = Page.from_bytes(body, url=url, headers=headers)
     return extract(page, profiles.choose(url or page.url, site))
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refused past the fetcher's byte cap (`parse /dev/zero` ends at once)."""
+    try:
+        with path.open("rb") as file:
+            body = file.read(max_bytes + 1)
+    except OSError as error:
+        raise ConfigError(str(path), "(file)", error.strerror or "cannot read") from None
+    if len(body) > max_bytes:
+        raise ConfigError(
+            str(path), "(file)", f"larger than the cap of {max_bytes} bytes (politeness.max_bytes)"
+        )
+    return body
 
 
 # ---- 1. discover, and whole runs -------------------------------------------------------------
@@ -371,10 +411,14 @@ def discover(
     start_urls: list[str],
     pages: int,
     stop: threading.Event | None = None,
+    *,
+    require_links: bool = True,
 ) -> Discovered:
     """Walk up to `pages` listing pages from each start URL; links in order, and where it stopped.
 
-    `stop` is checked between listing pages, as between briefing pages.
+    `stop` is checked between listing pages, as between briefing pages. Listing pages that yield
+    no briefing link at all raise `DiscoverError` (unless `require_links` is False: a backfill
+    walking past the oldest page).
     """
     profile = ctx.profiles.choose(start_urls[0] if start_urls else None, source.site)
     if profile.listing is None:
@@ -386,6 +430,7 @@ def discover(
     links: dict[str, None] = {}
     dates: dict[str, date] = {}
     next_url: str | None = None
+    read: list[str] = []
     for start in start_urls:
         next_url = start
         for _ in range(pages):
@@ -400,7 +445,14 @@ def discover(
             )
             links.update(dict.fromkeys(listing.links))
             dates.update((u, d) for u, d in zip(listing.links, listing.dates, strict=False) if d)
+            read.append(f"{next_url} ({listing.anchors} links)")
             next_url = listing.next_url
+    if require_links and read and not links:
+        # A redesigned site must not look like a quiet day: the run fails, loudly, and backs off.
+        raise DiscoverError(
+            f"source {source.name}: no link matching link_pattern {source.link_pattern!r} on"
+            f" {', '.join(read)}; the site's markup or addresses may have changed"
+        )
     return Discovered(tuple(links), dates, next_url)
 
 
@@ -476,7 +528,7 @@ def backfill(
         nonlocal done_pages
         walked = 0
         while queue and walked < limit and not stop.is_set():
-            found = discover(ctx, source, [queue[0]], 1)
+            found = discover(ctx, source, [queue[0]], 1, require_links=False)
             if not _archive_unknown(ctx, source, found.since(since), stop, counts):
                 return
             queue.pop(0)
@@ -541,7 +593,7 @@ def _run(
 
     try:
         work(count)
-    except (FetchError, ConfigError) as failure:
+    except BriefingsError as failure:
         error = str(failure)
         # Info, not warning: the daemon decides when a failing source is worth a warning (once).
         log.info("%s run of %s failed: %s", kind, name, error, extra={"source": name})

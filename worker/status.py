@@ -14,6 +14,12 @@ from worker.archive.db import Archive
 from worker.archive.models import ArchiveStatus, RunInfo
 from worker.archive.status import status_summary
 from worker.config import Schedule, Source, WorkerConfig
+from worker.errors import shown
+from worker.lockfile import DaemonInfo, daemon_info
+
+# A run is overdue once it is later than this past its time (or one period, if longer): runs
+# queue behind each other's pages, so a few minutes late is normal.
+OVERDUE_GRACE = 600.0
 
 
 @dataclass(frozen=True)
@@ -22,27 +28,55 @@ class SourceReport:
     site: str | None
     schedule: str
     last_run: RunInfo | None
-    last_outcome: str | None
+    last_outcome: str | None  # the last run's outcome; for a failing source its error
     next_run: str | None  # when the daemon will run it next (if it is running)
     failure_streak: int
     backed_off_until: str | None
+    overdue: bool = False  # its next run is well past (is the daemon running?)
+
+    @property
+    def last_error(self) -> str | None:
+        """A failing source's last error, without the `error: ` its outcome starts with."""
+        if not self.failure_streak or not self.last_outcome:
+            return None
+        return self.last_outcome.removeprefix("error: ")
 
 
 @dataclass(frozen=True)
 class WorkerStatus:
     archive: ArchiveStatus
     sources: tuple[SourceReport, ...]
+    daemon: DaemonInfo
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self.archive)
         data.pop("sources")
         data["sources"] = [asdict(source) for source in self.sources]
+        data["daemon"] = asdict(self.daemon)
+        data["problems"] = list(self.problems())
         return data
+
+    def problems(self) -> tuple[str, ...]:
+        """What needs a person, one line each (`status --check` fails when there is any)."""
+        found = []
+        for source in self.sources:
+            if source.failure_streak:
+                found.append(
+                    f"source {source.name} failing {source.failure_streak}x:"
+                    f" {shown(source.last_error or 'unknown error')}"
+                )
+            if source.overdue:
+                running = "running" if self.daemon.running else "not running"
+                found.append(
+                    f"source {source.name} overdue: due {source.next_run}, daemon {running}"
+                )
+        return tuple(found)
 
 
 def worker_status(
     config: WorkerConfig, archive: Archive, now: datetime | None = None
 ) -> WorkerStatus:
+    """The status of every source and of the archive, and whether a daemon holds its lock."""
     now = now or datetime.now(UTC)
     summary = status_summary(archive)
     known = {status.state.name: status for status in summary.sources}
@@ -54,6 +88,7 @@ def worker_status(
         status = known.get(source.name)
         state = status.state if status else None
         last = status.last_run if status else None
+        upcoming = _next_run(source, last, state.backed_off_until if state else None, now)
         reports.append(
             SourceReport(
                 name=source.name,
@@ -61,12 +96,23 @@ def worker_status(
                 schedule=_describe(source),
                 last_run=last,
                 last_outcome=state.last_outcome if state else None,
-                next_run=_next_run(source, last, state.backed_off_until if state else None, now),
+                next_run=upcoming,
                 failure_streak=state.failure_streak if state else 0,
                 backed_off_until=state.backed_off_until if state else None,
+                overdue=_overdue(source, last, upcoming, now),
             )
         )
-    return WorkerStatus(summary, tuple(reports))
+    return WorkerStatus(summary, tuple(reports), daemon_info(archive.path))
+
+
+def _overdue(source: Source, last: RunInfo | None, upcoming: str | None, now: datetime) -> bool:
+    """Whether a source that has run before is well past its next run."""
+    if last is None or upcoming is None:
+        return False
+    from worker.daemon import period
+
+    grace = max(OVERDUE_GRACE, period(source.schedule))
+    return (now - datetime.fromisoformat(upcoming)).total_seconds() > grace
 
 
 def _job(name: str, interval: float | None) -> Source:

@@ -12,10 +12,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from worker.errors import ConfigError
+from worker.errors import ConfigError, shown
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,15}(?:\.\d{1,9})?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+# Ten years: no wait, interval or age the worker deals in is longer, and every longer value
+# (`"99999999999999d"`) would overflow a date or a timer somewhere down the line.
+MAX_DURATION = 10 * 365 * 86400.0
+# No count (retries, pages, bytes) the worker uses comes near this; larger ones overflow SQLite.
+MAX_COUNT = 10**12
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -38,6 +44,8 @@ def parse_duration(value: Any, where: str, key: str) -> float:
     if isinstance(value, bool):
         raise ConfigError(where, key, f"expected a duration such as '1h', got {value!r}")
     if isinstance(value, int | float):
+        if value != value:  # NaN: TOML allows `nan`
+            raise ConfigError(where, key, f"expected a duration such as '1h', got {value!r}")
         seconds = float(value)
     else:
         match = _DURATION.match(str(value))
@@ -48,6 +56,8 @@ def parse_duration(value: Any, where: str, key: str) -> float:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds < 0:
         raise ConfigError(where, key, "must not be negative")
+    if seconds > MAX_DURATION:
+        raise ConfigError(where, key, "longer than ten years (3650d); no duration here needs that")
     return seconds
 
 
@@ -80,14 +90,18 @@ class Table:
             )
         if not isinstance(value, kind):
             raise ConfigError(
-                self.where, self.key(name), f"expected {_kind_name(kind)}, got {value!r}"
+                self.where, self.key(name), f"expected {_kind_name(kind)}, got {shown(repr(value))}"
             )
+        if isinstance(value, str):
+            _check_text(value, self.where, self.key(name))
         return value
 
     def count(self, name: str, default: int, minimum: int = 1) -> int:
         value = int(self.get(name, int, default))
         if value < minimum:
             raise ConfigError(self.where, self.key(name), f"must be at least {minimum}")
+        if value > MAX_COUNT:
+            raise ConfigError(self.where, self.key(name), f"must be at most {MAX_COUNT}")
         return value
 
     def duration(self, name: str, default: float) -> float:
@@ -108,6 +122,8 @@ class Table:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(self.where, self.key(name), "expected a list of non-empty strings")
+        for index, item in enumerate(value):
+            _check_text(item, self.where, f"{self.key(name)}[{index}]")
         if not value and default is None:
             raise ConfigError(self.where, self.key(name), "must not be empty")
         return tuple(value)
@@ -117,6 +133,15 @@ class Table:
         if not value:
             raise ConfigError(self.where, self.key(name), "missing")
         return str(value)
+
+
+def _check_text(value: str, where: str, key: str) -> None:
+    """No control characters (a newline in a header value breaks every request); tabs pass."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ConfigError(
+            where, key, f"contains a control character ({shown(found.group())}): {shown(value)}"
+        )
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:

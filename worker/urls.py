@@ -159,10 +159,10 @@ def check_host(host: str, *, url: str | None = None) -> str:
             name = idna.encode(name, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError) as error:
             raise BadURL(where, f"host is not a valid international name ({error})") from None
-    if len(name) > MAX_HOST_CHARS:
-        raise BadURL(where, f"host longer than {MAX_HOST_CHARS} characters")
     for label in name.split("."):
         _check_label(label, where)
+    if len(name) > MAX_HOST_CHARS:
+        raise BadURL(where, f"host longer than {MAX_HOST_CHARS} characters")
     return name
 
 

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 from worker.archive.db import Archive
 from worker.archive.queries import get_version, list_versions, resolve_document
@@ -22,9 +23,10 @@ from worker.config import load_config
 from worker.daemon import run_daemon
 from worker.demo.site import SampleSite
 from worker.diff import diff_records, render_diff_text
-from worker.errors import ArchiveError, ConfigError
+from worker.errors import ArchiveError, BadURL, ConfigError
 from worker.lockfile import hold_archive_lock
 from worker.profiles import default_sites_dir
+from worker.urls import host_of
 
 PAGES_DIR = Path(__file__).parent / "pages"
 
@@ -42,6 +44,8 @@ SITE = {
     "/wmd/library/news/russia/2025/07/russia-250731-russia-mfab01.htm": "gs-250731.html",
 }
 EDITED = "/en/press_service/spokesman/briefings/1955710/"
+# `PRAGMA application_id` of the archives the demo makes ("DEMO"): the only files it replaces.
+DEMO_MARK = 0x44454D4F
 # The sources of config/demo.toml and the recheck job: their runs are the demo's own.
 DEMO_SOURCES = frozenset({"demo-briefings", "demo-republications", "recheck"})
 # The ministry's later edit: a corrected answer and a follow-up exchange.
@@ -85,32 +89,26 @@ def edited(page: bytes) -> bytes:
 
 
 def prepare_archive(db_path: Path) -> None:
-    """Start from an empty archive, unless the file holds anything but an earlier demo.
+    """Start from an empty archive made by the demo, never over a file the demo did not make.
 
-    Anything means any trace of real work: documents, fetches or captures from another host,
-    runs or source state of sources the demo does not have.
+    The demo marks the archives it creates (`PRAGMA application_id = DEMO_MARK`); a file
+    without the mark (a real archive, a local mirror on 127.0.0.1, anything else) is refused
+    untouched, read only. A marked archive that holds traces of real work since (documents,
+    fetches or captures from another host, runs of sources the demo does not have) is refused
+    too.
     """
     if not db_path.exists():
+        _create_marked(db_path)
         return
-    with Archive.open(db_path) as archive:
-        urls = [
-            row[0]
-            for table in ("documents", "fetches", "captures")
-            for row in archive.conn.execute(
-                f"SELECT {'canonical_url' if table == 'documents' else 'url'} FROM {table}"
-            )
-        ]
-        names = {
-            row[0]
-            for query in (
-                "SELECT source FROM runs",
-                "SELECT name FROM sources",
-                "SELECT source FROM backfill",
-            )
-            for row in archive.conn.execute(query)
-        }
-    foreign = sum(1 for url in urls if urlsplit(url).hostname != "127.0.0.1")
-    foreign += len(names - DEMO_SOURCES - {None})
+    foreign = _foreign_records(db_path)
+    if foreign is None:
+        raise ConfigError(
+            str(db_path),
+            "--db",
+            "not from the demo (it lacks the mark of an archive the demo made), so the demo "
+            "leaves it untouched; "
+            "give the demo another file, e.g. --db demo.db",
+        )
     if foreign:
         raise ConfigError(
             str(db_path),
@@ -122,6 +120,53 @@ def prepare_archive(db_path: Path) -> None:
     with hold_archive_lock(db_path):
         for suffix in ("", "-wal", "-shm"):
             db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    _create_marked(db_path)
+
+
+def _create_marked(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        archive.conn.execute(f"PRAGMA application_id = {DEMO_MARK:d}")
+
+
+def _foreign_records(db_path: Path) -> int | None:
+    """None when the file lacks the demo's mark, else how many of its records are not the
+    demo's. Opened read-only: nothing is written, not even a journal mode."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(db_path.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != DEMO_MARK:
+            return None
+        urls = [
+            row[0]
+            for table in ("documents", "fetches", "captures")
+            for row in conn.execute(
+                f"SELECT {'canonical_url' if table == 'documents' else 'url'} FROM {table}"
+            )
+        ]
+        names = {
+            row[0]
+            for query in (
+                "SELECT source FROM runs",
+                "SELECT name FROM sources",
+                "SELECT source FROM backfill",
+            )
+            for row in conn.execute(query)
+        }
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    foreign = sum(1 for url in urls if _host(url) != "127.0.0.1")
+    return foreign + len(names - DEMO_SOURCES - {None})
+
+
+def _host(url: str) -> str | None:
+    try:
+        return host_of(url)
+    except BadURL:
+        return None
 
 
 def run_demo(

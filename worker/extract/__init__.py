@@ -20,7 +20,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from worker.errors import ExtractError
-from worker.extract import refusals
+from worker.extract import limits, refusals
 from worker.extract.blocks import BREAK, Block, content_root, flatten
 from worker.extract.body import BODY_ENDS_EARLY, Body, build_body, first_labels
 from worker.extract.boilerplate import drop_rules
@@ -41,6 +41,7 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     """The record of one page, or `ExtractError` when the page is no briefing."""
     source = page.url
     refusals.refuse_empty(page.text, source)
+    started = limits.check_size(page.text, source)  # bounded work: see `limits`
     tree = LexborHTMLParser(page.text)
     if tree.body is None:
         raise ExtractError("empty", source, "the page has no body")
@@ -50,6 +51,7 @@ def extract(page: Page, profile: SiteProfile) -> Record:
         raise ExtractError("empty", source, "the page has no body")
     rules = drop_rules(profile.drop)
     blocks = flatten(root, profile, rules)
+    limits.check_time(started, source)
     refusals.refuse_challenge(blocks, tree.body, profile, source)
     if not blocks:
         raise ExtractError("empty", source, "no text after removing boilerplate")

@@ -181,85 +181,117 @@ class _Flattener:
         return known
 
     def visit(self, node: LexborNode, bold: bool, tag: str, depth: int) -> None:
+        # A stack of the elements being walked, not recursion: a page may nest elements deeper
+        # than Python's recursion limit. A frame is what to resume in the parent (its next
+        # child, bold, tag, depth) and what to do once the child is done (`_Exit`).
         parts = self.parts
+        stack: list[tuple[LexborNode | None, bool, str, int, _Exit | None]] = []
+        on_exit: _Exit | None = None
         # Sibling links rather than `node.iter()`: a generator per element costs more.
         following = node.first_child
-        while following is not None:
-            child, following = following, following.next
-            # Text nodes are the most frequent: only they have text content (an empty one has
-            # none and is passed over below by its tag, `-text`).
-            content = child.text_content
-            if content is not None:
-                if not content or (not parts and content.isspace()):
+        while True:
+            while following is not None:
+                child, following = following, following.next
+                # Text nodes are the most frequent: only they have text content (an empty one
+                # has none and is passed over below by its tag, `-text`).
+                content = child.text_content
+                if content is not None:
+                    if not content or (not parts and content.isspace()):
+                        continue
+                    parts.append(content)
+                    if bold:
+                        self.bold_seen = True
+                        if not self.plain_seen:
+                            self.prefix.append(content)
+                    elif not self.plain_seen and not content.isspace():
+                        self.plain_seen = True
                     continue
-                parts.append(content)
-                if bold:
-                    self.bold_seen = True
-                    if not self.plain_seen:
-                        self.prefix.append(content)
-                elif not self.plain_seen and not content.isspace():
-                    self.plain_seen = True
-                continue
-            child_tag = child.tag
-            if child_tag in self.block_tags:
-                # The commonest paragraph holds one text node (or none): its text is read here,
-                # with no walk.
-                only = child.first_child
-                content = only.text_content if only is not None and only.next is None else None
-                simple = only is None or content is not None
-                shown = content if content and not content.isspace() else ""
-                if simple and not shown and not parts and not self.anchors and not child.id:
-                    continue  # a spacer (Word's `<p>&nbsp;</p>`): nothing to end, show or anchor
-                attrs = child.attributes
-                if attrs and self.dropped(attrs):
+                child_tag = child.tag
+                if child_tag in self.block_tags:
+                    # The commonest paragraph holds one text node (or none): its text is read
+                    # here, with no walk.
+                    only = child.first_child
+                    content = only.text_content if only is not None and only.next is None else None
+                    simple = only is None or content is not None
+                    shown = content if content and not content.isspace() else ""
+                    if simple and not shown and not parts and not self.anchors and not child.id:
+                        continue  # a spacer (Word's `<p>&nbsp;</p>`): nothing to end or anchor
+                    attrs = child.attributes
+                    if attrs and self.dropped(attrs):
+                        continue
+                    if parts or self.anchors:
+                        self.flush(tag, depth)
+                    anchor = attrs.get("id")
+                    if anchor:
+                        self.pending_anchors.append(anchor)
+                    child_depth = depth + 1 if child_tag in _LIST_TAGS else depth
+                    if simple:
+                        # The text is the whole run: its block is emitted at once. The run
+                        # before it was flushed above; only in-page links of empty `<a>`s may
+                        # be left over, and they go with it.
+                        if shown:
+                            prefix = shown if bold else ""
+                            self._emit(
+                                shown, child_tag, child_depth, bold, prefix, [], self.links, 0
+                            )
+                            self.links = []
+                        continue
+                    stack.append((following, bold, tag, depth, on_exit))
+                    following, tag, depth = only, child_tag, child_depth
+                    on_exit = _Exit(flush_tag=child_tag, flush_depth=child_depth)
+                elif child_tag == "br":
+                    if parts:
+                        parts.append("\n")
+                elif child_tag is None or child_tag[0] == "-" or child_tag in self.skip_tags:
                     continue
-                if parts or self.anchors:
-                    self.flush(tag, depth)
-                anchor = attrs.get("id")
-                if anchor:
-                    self.pending_anchors.append(anchor)
-                child_depth = depth + 1 if child_tag in _LIST_TAGS else depth
-                if simple:
-                    # The text is the whole run: its block is emitted at once. The run before it
-                    # was flushed above; only in-page links of empty `<a>`s may be left over,
-                    # and they go with it.
-                    if shown:
-                        prefix = shown if bold else ""
-                        self._emit(shown, child_tag, child_depth, bold, prefix, [], self.links, 0)
-                        self.links = []
-                    continue
-                self.visit(child, bold, child_tag, child_depth)
-                if parts or self.anchors:
-                    self.flush(child_tag, child_depth)
-            elif child_tag == "br":
-                if parts:
-                    parts.append("\n")
-            elif child_tag is None or child_tag[0] == "-" or child_tag in self.skip_tags:
-                continue
-            else:
-                attrs = child.attributes
-                if attrs and self.dropped(attrs):
-                    continue
-                if child_tag == "a":
-                    self._visit_link(child, attrs, bold, tag, depth)
                 else:
-                    self.visit(child, bold or child_tag in _BOLD_TAGS, tag, depth)
+                    attrs = child.attributes
+                    if attrs and self.dropped(attrs):
+                        continue
+                    if child_tag == "a":
+                        name = attrs.get("name") or attrs.get("id")
+                        if name:
+                            self.anchors.append(name)
+                        link = _Exit(href=attrs.get("href") or "", before=len(parts))
+                        if child.first_child is None:  # anchors (`<a name="1">`) are mostly empty
+                            self._leave(link)
+                            continue
+                        stack.append((following, bold, tag, depth, on_exit))
+                        following, on_exit = child.first_child, link
+                    else:
+                        stack.append((following, bold, tag, depth, on_exit))
+                        following, on_exit = child.first_child, None
+                        bold = bold or child_tag in _BOLD_TAGS
+            # The element's children are done: finish it, and go on in its parent.
+            if on_exit is not None:
+                self._leave(on_exit)
+            if not stack:
+                return
+            following, bold, tag, depth, on_exit = stack.pop()
 
-    def _visit_link(
-        self, link: LexborNode, attrs: dict[str, str | None], bold: bool, tag: str, depth: int
-    ) -> None:
-        name = attrs.get("name") or attrs.get("id")
-        if name:
-            self.anchors.append(name)
-        href = attrs.get("href") or ""
-        before = len(self.parts)
-        if link.first_child is not None:  # anchors (`<a name="1"></a>`) are mostly empty
-            self.visit(link, bold, tag, depth)
+    def _leave(self, done: _Exit) -> None:
+        """What follows the walk of a block element (end its run) or of a link (note it)."""
+        if done.flush_tag is not None:
+            if self.parts or self.anchors:
+                self.flush(done.flush_tag, done.flush_depth)
+            return
+        href = done.href
         if href.startswith("#"):
             if len(href) > 1:
                 self.links.append(href[1:])
         elif href:
-            self.offsite += sum(len(p) for p in self.parts[before:])
+            self.offsite += sum(len(p) for p in self.parts[done.before :])
+
+
+@dataclass(frozen=True, slots=True)
+class _Exit:
+    """Set for a block element: the run to end after it; for a link: its href and where its
+    text starts in the run."""
+
+    flush_tag: str | None = None
+    flush_depth: int = 0
+    href: str = ""
+    before: int = 0
 
 
 def drop_link_lists(blocks: list[Block]) -> list[Block]:

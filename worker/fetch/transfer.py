@@ -25,7 +25,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from worker.errors import NotHTML, ProtocolViolation, ResponseTooLarge, TransportError
+from worker.errors import BadRedirect, NotHTML, ProtocolViolation, ResponseTooLarge, TransportError
 from worker.fetch.deadline import Deadline
 from worker.fetch.decoding import BodyDecoder, DecodeFailure, UnsupportedEncoding
 from worker.fetch.guard import bounded_by
@@ -149,11 +149,17 @@ def get_once(
     except httpx.RemoteProtocolError as error:
         if any(words in str(error).lower() for words in _CLOSED_EARLY):
             raise Transient(_reason("connection failed", error)) from None
+        if "location header" in str(error).lower():
+            # httpx reads a redirect's Location even when it does not follow it.
+            raise BadRedirect(hop.origin, hop.detail(_reason("unusable Location", error))) from None
         raise ProtocolViolation(
             hop.origin, hop.detail(_reason("the server broke HTTP", error))
         ) from None
     except httpx.NetworkError as error:
         raise Transient(_reason("connection failed", error)) from None
+    except UnicodeError as error:
+        # idna's errors for a Location such as `http://xn--.com/`, which httpx lets through.
+        raise BadRedirect(hop.origin, hop.detail(_reason("unusable Location", error))) from None
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TransportError(hop.origin, hop.detail(_reason("request failed", error))) from None
 
