@@ -744,3 +744,34 @@ def test_hostile(case: Case, world: World, monkeypatch: pytest.MonkeyPatch) -> N
     assert world.offlimits.paths() == []
     if case.after is not None:
         case.after(world)
+
+
+def test_a_stalled_server_ends_within_four_seconds_with_a_deadline_of_three() -> None:
+    """The issue's own figure: `deadline = "3s"`, a server that never answers: within 4 s."""
+    from worker.config import Politeness
+    from worker.errors import DeadlineExceeded
+    from worker.fetch import Fetcher, make_client
+
+    politeness = Politeness(deadline=3.0, timeout=30.0, min_interval=0.0, retries=4)
+    with LocalServer() as server, make_client(politeness) as client:
+        server.route("/robots.txt", Reply(404))
+        server.route("/page", Reply(200, BRIEFING, HTML, delay=60))
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            Fetcher(client, politeness).fetch(server.url("/page"))
+        assert time.monotonic() - started < 4.0
+        assert server.paths() == ["/robots.txt", "/page"]  # no retry after the deadline
+
+
+def test_a_run_counts_links_found_known_and_new(tmp_path: Path) -> None:
+    with LocalServer() as site, LocalServer() as offlimits:
+        world = World(tmp_path, site, offlimits)
+        site.route(LISTING, Reply(200, listing(PAGE_A, PAGE_B), HTML))
+        site.route(PAGE_A, Reply(200, BRIEFING, HTML))
+        site.route(PAGE_B, Reply(200, OTHER_BRIEFING, HTML))
+        config = world.config()
+        first = CliRunner().invoke(main, ["--config", config, "fetch", world.url(PAGE_A)])
+        assert first.exit_code == 0, first.output
+        result = CliRunner().invoke(main, ["--config", config, "run", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "sample: 2 links found, 1 known, 1 new" in result.stderr

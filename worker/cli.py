@@ -712,6 +712,27 @@ def notify(options: Options, send_test: bool) -> None:
             click.echo(status.describe())
 
 
+@main.command()
+@click.argument("doc")
+@click.option("--yes", is_flag=True, help="Really remove it; without --yes nothing is removed.")
+@click.pass_obj
+def forget(options: Options, doc: str, yes: bool) -> None:
+    """Remove a document (URL, id or number), its versions and its own captures, for good."""
+    from worker.archive.forget import forget as forget_document
+
+    if not yes:
+        raise click.UsageError(
+            f"forget removes {shown(doc)} and all its versions for good: add --yes"
+        )
+    with _context(options, reading=True) as ctx:
+        gone = forget_document(ctx.archive, doc)
+    rebased = f"; {gone.rebased} other captures stored on their own" if gone.rebased else ""
+    click.echo(
+        f"forgot {gone.url} ({gone.title or 'untitled'}): {gone.versions} versions,"
+        f" {gone.captures} captures, {gone.fetches} fetches{rebased}"
+    )
+
+
 def _log_level(options: Options) -> int:
     return {-1: logging.ERROR, 0: logging.INFO}.get(options.verbosity, logging.DEBUG)
 

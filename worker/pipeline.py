@@ -486,6 +486,15 @@ def _archive_unknown(
     """Archive the links the archive does not know yet; False when `stop` cut the work short."""
     known = known_urls(ctx.archive, links)
     unknown = [url for url in links if url not in known]
+    # Found, known and new apart: "seen 0" alone cannot tell a quiet day from a broken listing.
+    log.info(
+        "%s: %d links found, %d known, %d new",
+        source.name,
+        len(links),
+        len(links) - len(unknown),
+        len(unknown),
+        extra={"source": source.name},
+    )
 
     def archive(lane: Context, url: str) -> FetchOutcome:
         return archive_url(lane, url, source=source)

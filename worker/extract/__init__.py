@@ -53,6 +53,7 @@ def extract(page: Page, profile: SiteProfile) -> Record:
     blocks = flatten(root, profile, rules)
     limits.check_time(started, source)
     refusals.refuse_challenge(blocks, tree.body, profile, source)
+    refusals.refuse_listing(blocks, source)
     if not blocks:
         raise ExtractError("empty", source, "no text after removing boilerplate")
     title = refusals.refuse_not_found(

@@ -1,4 +1,5 @@
-"""Pages that must never become records: empty bodies, anti-bot challenges, error pages.
+"""Pages that must never become records: empty bodies, anti-bot challenges, error pages, and
+listing, index and search pages (a run of short dated items and links).
 
 Each raises `ExtractError` with a stable reason (`empty`, `challenge`, `not-a-briefing`) so the
 pipeline logs a failure and retries later instead of storing a version of the wrong thing.
@@ -10,6 +11,7 @@ from selectolax.lexbor import LexborNode
 
 from worker.errors import ExtractError
 from worker.extract.blocks import BREAK, Block
+from worker.extract.dates import find_date
 from worker.extract.text import casefolded
 from worker.profiles import SiteProfile
 
@@ -78,3 +80,37 @@ def refuse_thin(blocks: list[Block], source: str | None) -> None:
             if chars >= _MIN_BODY_CHARS:
                 return
     raise ExtractError("not-a-briefing", source, f"only {chars} characters of text")
+
+
+# A listing, an index or a search page is a run of items, each a short text with its own date
+# (mid.ru's "13.06.2024 15:40" above each link, globalsecurity's "... TASS 24 Nov 2020 -- ...").
+# A briefing mentions dates too, but in a few of its paragraphs, not in most of its text.
+_ITEM_MAX_CHARS = 400  # an item of a listing: a title, a source, a date, a line of summary
+_MIN_ITEMS = 5  # dated items, with distinct dates, before a page can be a listing
+_ITEM_SHARE = 0.5  # of the page's text in dated items and in blocks that are only links
+
+
+def refuse_listing(blocks: list[Block], source: str | None) -> None:
+    """A page most of whose text is short dated items and links to other pages."""
+    total = 0
+    in_items = 0
+    dates: set[str] = set()
+    for block in blocks:
+        if block.tag == BREAK:
+            continue
+        size = len(block.text)
+        total += size
+        if block.offsite_links_only:
+            in_items += size
+        elif size <= _ITEM_MAX_CHARS:
+            found = find_date(block.text)
+            if found is not None:
+                in_items += size
+                dates.add(found.iso(None)[:10])
+    if len(dates) >= _MIN_ITEMS and in_items >= _ITEM_SHARE * total:
+        raise ExtractError(
+            "not-a-briefing",
+            source,
+            f"a listing or index page ({len(dates)} dated items make"
+            f" {100 * in_items // max(total, 1)}% of its text)",
+        )
