@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from worker.config import DEFAULT_CONFIG_PATH, WorkerConfig, bundled_config_path, load_config
-from worker.demo.site import DEMO_BASE_URL, DEMO_PORT
 from worker.errors import (
     ArchiveError,
     BadURL,
@@ -81,11 +80,9 @@ class Options:
             if self.config_path.exists() or self.config_explicit:
                 # Read twice: the first read says where the site profiles are, the second checks
                 # every source's `site` against them, so a typo stops the start with its key.
-                first = load_config(self.config_path, base_url=DEMO_BASE_URL)
+                first = load_config(self.config_path)
                 self._profiles = load_profiles(first.sites_dir)
-                self._config = load_config(
-                    self.config_path, known_sites=self._profiles.names, base_url=DEMO_BASE_URL
-                )
+                self._config = load_config(self.config_path, known_sites=self._profiles.names)
                 _check_listing_rules(self._config, self._profiles)
             else:
                 self._config = WorkerConfig(path=None)
@@ -826,6 +823,7 @@ def backfill(options: Options, source_name: str, pages: int | None, since: datet
 def demo(options: Options, serve: bool, port: int | None) -> None:
     """Offline: serve a sample site on 127.0.0.1, archive it, edit a page, archive again."""
     from worker.demo import demo_config_path, run_demo
+    from worker.demo.site import DEMO_PORT
 
     db = options.db or Path("archive.db")
     if port is None:

@@ -5,8 +5,7 @@ file and the key at fault, so a daemon never starts on a half-understood config.
 the worker reads the environment or a settings dict by string key.
 
 Listing URLs may be templates: `{year}` and `{month:02d}` (`str.format` fields) are filled per run
-by the discover stage; `{base}` is filled here from `load_config(..., base_url=...)`, which is how
-`briefings demo` points `config/demo.toml` at a local server whose port is only known at run time.
+by the discover stage.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-
-from apscheduler.triggers.cron import CronTrigger
 
 from worker import urls
 from worker.errors import BadURL, ConfigError
@@ -181,6 +178,9 @@ def _schedule(table: Table) -> Schedule:
                 table.key("cron"),
                 "write the day of week as names (mon-sun, *), not numbers",
             )
+        # The daemon's own parser checks the expression; imported only for a config that has one.
+        from apscheduler.triggers.cron import CronTrigger
+
         try:
             CronTrigger.from_crontab(cron, timezone=UTC)
         except ValueError as error:
@@ -194,7 +194,7 @@ def _schedule(table: Table) -> Schedule:
     )
 
 
-def _source(table: Table, known_sites: set[str] | None, base_url: str | None) -> Source:
+def _source(table: Table, known_sites: set[str] | None) -> Source:
     table.check_known(
         {
             "name",
@@ -228,13 +228,13 @@ def _source(table: Table, known_sites: set[str] | None, base_url: str | None) ->
         for i, host in enumerate(table.strings("allowed_hosts"))
     )
     listing_urls = tuple(
-        _listing_url(table, f"{table.key('listing_urls')}[{i}]", url, allowed_hosts, base_url)
+        _listing_url(table, f"{table.key('listing_urls')}[{i}]", url, allowed_hosts)
         for i, url in enumerate(table.strings("listing_urls"))
     )
     backfill_start = table.get("backfill_start", str, None)
     if backfill_start is not None:
         backfill_start = _listing_url(
-            table, table.key("backfill_start"), backfill_start, allowed_hosts, base_url
+            table, table.key("backfill_start"), backfill_start, allowed_hosts
         )
     schedule_data = table.data.get("schedule", {})
     return Source(
@@ -250,15 +250,9 @@ def _source(table: Table, known_sites: set[str] | None, base_url: str | None) ->
     )
 
 
-def _listing_url(
-    table: Table, key: str, value: str, allowed_hosts: tuple[str, ...], base_url: str | None
-) -> str:
-    """Fill `{base}` now; check that only `{year}` and `{month}` are left for the discover stage
-    and that the URL lies within the source's hosts, since nothing outside them is fetched."""
-    if "{base}" in value:
-        if base_url is None:
-            raise ConfigError(table.where, key, "{base} needs the demo site's address (base_url)")
-        value = value.replace("{base}", base_url.rstrip("/"))
+def _listing_url(table: Table, key: str, value: str, allowed_hosts: tuple[str, ...]) -> str:
+    """Check that only `{year}` and `{month}` are left for the discover stage and that the URL
+    lies within the source's hosts, since nothing outside them is fetched."""
     try:
         example = value.format(year=2000, month=1)
     except (KeyError, IndexError, ValueError) as error:
@@ -307,12 +301,10 @@ def _host(table: Table, key: str, value: str) -> str:
         raise ConfigError(table.where, key, str(error)) from None
 
 
-def load_config(
-    path: Path, known_sites: set[str] | None = None, *, base_url: str | None = None
-) -> WorkerConfig:
+def load_config(path: Path, known_sites: set[str] | None = None) -> WorkerConfig:
     """Read and validate `path`. Relative paths in it are relative to the current directory.
 
-    `known_sites` (profile names) lets a source's `site` be checked; `base_url` fills `{base}`.
+    `known_sites` (profile names) lets a source's `site` be checked.
     """
     where = str(path)
     raw = read_toml(path)
@@ -322,7 +314,7 @@ def load_config(
     if not isinstance(sources_raw, list):
         raise ConfigError(where, "sources", "expected an array of tables ([[sources]])")
     sources = tuple(
-        _source(Table(s, where, f"sources[{i}]"), known_sites, base_url)
+        _source(Table(s, where, f"sources[{i}]"), known_sites)
         for i, s in enumerate(sources_raw)
     )
     names = [s.name for s in sources]

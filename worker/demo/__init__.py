@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 from worker.archive.db import Archive
 from worker.archive.queries import get_version, list_versions, resolve_document
-from worker.config import load_config
+from worker.config import WorkerConfig, load_config
 from worker.daemon import run_daemon
-from worker.demo.site import SampleSite
+from worker.demo.site import DEMO_BASE_URL, SampleSite
 from worker.diff import diff_records, render_diff_text
 from worker.errors import ArchiveError, BadURL, ConfigError
 from worker.lockfile import hold_archive_lock
@@ -191,8 +191,25 @@ def run_demo(
     return replace(result, site=site if serve else None)
 
 
+def at_site(config: WorkerConfig, base_url: str) -> WorkerConfig:
+    """`config/demo.toml` with its addresses moved from port 8400 to the port the server got."""
+
+    def moved(url: str) -> str:
+        return base_url + url.removeprefix(DEMO_BASE_URL) if url.startswith(DEMO_BASE_URL) else url
+
+    sources = tuple(
+        replace(
+            source,
+            listing_urls=tuple(moved(url) for url in source.listing_urls),
+            backfill_start=moved(source.backfill_start) if source.backfill_start else None,
+        )
+        for source in config.sources
+    )
+    return replace(config, sources=sources)
+
+
 def _archive_twice(site: SampleSite, db_path: Path, say: Callable[[str], None]) -> DemoResult:
-    config = load_config(demo_config_path(), base_url=site.base_url)
+    config = at_site(load_config(demo_config_path()), site.base_url)
     say(f"1. A sample site is up at {site.base_url}: 2 listing pages in mid.ru's markup, a news")
     say("   index in globalsecurity.org's, and 7 briefing pages from both sites.")
     say(f"2. First run (the same code as `briefings run --once`) into {db_path}:")

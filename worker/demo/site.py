@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 ROBOTS = b"User-agent: *\nAllow: /\n"
-# Where `briefings demo --serve` keeps the sample site, and what `{base}` means in a config read
-# by the command line, so `briefings --config config/demo.toml run` can archive it.
+# Where `briefings demo --serve` keeps the sample site, and the address config/demo.toml names, so
+# that `briefings --config config/demo.toml run` can archive it.
 DEMO_PORT = 8400
 DEMO_BASE_URL = f"http://127.0.0.1:{DEMO_PORT}"
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
-
 # A sentence or two tell the language; the time grows with the length, and on a short page a
 # long sample would cost more than the rest of the extract.
 LANGUAGE_SAMPLE_CHARS = 80
@@ -25,6 +23,12 @@ def _identifier(languages: tuple[str, ...]) -> Any:
 
     Loaded once per process and set of languages (the model takes about 0.3 s to load).
     """
+    # Imported here: it brings NumPy, which a command that never extracts should not pay for.
+    from py3langid.langid import (  # type: ignore[import-untyped]
+        MODEL_FILE,
+        LanguageIdentifier,
+    )
+
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
     known = [code for code in languages if code in identifier.nb_classes]
     if len(known) < 2:
