@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
 from typing import TypeVar
-from urllib.parse import urlsplit
+
+from worker import urls
+from worker.errors import BadURL
 
 # Hosts fetched at once in one run; more wait for a free lane. Each lane holds a connection.
 MAX_LANES = 8
@@ -39,7 +41,12 @@ T = TypeVar("T")
 
 
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().rstrip(".")
+    """The lane a URL goes to: its host; a URL with no usable host gets a lane of its own, where
+    its fetch fails with the reason."""
+    try:
+        return urls.host_of(url)
+    except BadURL:
+        return ""
 
 
 def by_host(urls: Iterable[str]) -> dict[str, list[str]]:

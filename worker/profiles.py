@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from worker.errors import ConfigError
+from worker import urls
+from worker.errors import BadURL, ConfigError
 from worker.tomlfile import Table, read_toml
 
 GENERIC = "generic"
@@ -127,8 +127,8 @@ class SiteProfile:
         return self.label_lists[key]
 
     def matches_host(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+        # Subdomains too: a profile's hosts only choose parsing rules, they bound no request.
+        return urls.host_matches(host, self.hosts, subdomains=True)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,10 @@ class Profiles:
             raise ConfigError("--site", name, f"unknown site profile (known: {known})") from None
 
     def for_url(self, url: str | None) -> SiteProfile:
-        host = urlsplit(url).hostname if url else None
+        try:
+            host = urls.host_of(url) if url else None
+        except BadURL:
+            host = None  # not a web address: the generic rules read it
         if host:
             for profile in self.by_name.values():
                 if profile.name != GENERIC and profile.matches_host(host):

@@ -34,10 +34,10 @@ import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import zstandard
 
+from worker import urls
 from worker.archive import clock
 from worker.errors import ArchiveError
 from worker.page import Page
@@ -60,7 +60,7 @@ class StoredCapture:
 
 def host_of(url: str) -> str:
     """The host (and a non-default port) of a canonical URL: the site whose bases it shares."""
-    return urlsplit(url).netloc.rpartition("@")[2]
+    return urls.check(url).netloc
 
 
 def keep(archive: Archive, page: Page, url: str, document_id: int | None, fetched_at: str) -> int:
