@@ -467,13 +467,11 @@ def run_source(
 ) -> RunReport:
     """Discover the source's newest listing pages and archive the links the archive lacks."""
     today = today or datetime.now(UTC).date()
-
-    def work(counts: Callable[[FetchOutcome], None]) -> None:
+    with recorded_run(ctx, source.name, "discover") as run:
         listings = expand_listing_urls(source, today)
         links = discover(ctx, source, listings, source.pages_per_run, stop).links
-        _archive_unknown(ctx, source, links, stop, counts)
-
-    return _run(ctx, source.name, "discover", work)
+        _archive_unknown(ctx, source, links, stop, run.count)
+    return run.report
 
 
 def _archive_unknown(
@@ -504,12 +502,10 @@ def _archive_unknown(
 
 def recheck_due(ctx: Context, *, stop: threading.Event) -> RunReport:
     """Fetch again the known documents whose next check is due (conditional GETs)."""
-
-    def work(counts: Callable[[FetchOutcome], None]) -> None:
+    with recorded_run(ctx, "recheck", "recheck") as run:
         due = due_for_recheck(ctx.archive, datetime.now(UTC), ctx.config.recheck.per_run)
-        run_in_lanes(ctx, due, archive_url, stop=stop, count=counts, lane_context=lane_context)
-
-    return _run(ctx, "recheck", "recheck", work)
+        run_in_lanes(ctx, due, archive_url, stop=stop, count=run.count, lane_context=lane_context)
+    return run.report
 
 
 def backfill(
@@ -532,14 +528,12 @@ def backfill(
     limit = pages or source.backfill_pages
     queue = _backfill_listings(source, resume, since)
     done_pages = state.pages_done if state is not None and resume else 0
-
-    def work(counts: Callable[[FetchOutcome], None]) -> None:
-        nonlocal done_pages
+    with recorded_run(ctx, source.name, "backfill") as run:
         walked = 0
         while queue and walked < limit and not stop.is_set():
             found = discover(ctx, source, [queue[0]], 1, require_links=False)
-            if not _archive_unknown(ctx, source, found.since(since), stop, counts):
-                return
+            if not _archive_unknown(ctx, source, found.since(since), stop, run.count):
+                break  # stopped part-way through this listing: it is read again next time
             queue.pop(0)
             if found.next_url and not found.reaches_before(since) and found.next_url not in queue:
                 queue.insert(0, found.next_url)
@@ -553,8 +547,7 @@ def backfill(
                 done=not queue,
             )
             progress(walked, limit)
-
-    return _run(ctx, source.name, "backfill", work)
+    return run.report
 
 
 def _backfill_listings(source: Source, resume: str | None, since: date | None) -> list[str]:
@@ -587,33 +580,53 @@ def _without_query(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _run(
-    ctx: Context, name: str, kind: RunKind, work: Callable[[Callable[[FetchOutcome], None]], None]
-) -> RunReport:
-    """Run `work`, tallying outcomes into a `runs` row; a failure of the run itself is recorded."""
+class OpenRun:
+    """A run being recorded: its `runs` row, the outcomes counted so far, then its report."""
+
+    def __init__(self, name: str, kind: RunKind, run_id: int, started_at: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.run_id = run_id
+        self.started_at = started_at
+        self.counts = RunCounts()
+        self.error: str | None = None
+        self._report: RunReport | None = None
+
+    def count(self, outcome: FetchOutcome) -> None:
+        self.counts = self.counts.plus(outcome.outcome)
+
+    def finish(self, finished_at: str) -> None:
+        self._report = RunReport(
+            self.name, self.kind, self.started_at, finished_at, self.counts, self.error
+        )
+
+    @property
+    def report(self) -> RunReport:
+        assert self._report is not None, "the run's `with` block has not ended"
+        return self._report
+
+
+@contextmanager
+def recorded_run(ctx: Context, name: str, kind: RunKind) -> Iterator[OpenRun]:
+    """A `runs` row around the block, its outcomes tallied through `run.count`.
+
+    A `BriefingsError` in the block is the run's failure: recorded, logged, and the block ends
+    there (the caller reads `run.report`). Anything else (Ctrl-C, a disk or database error) still
+    gives the row its end and its counts, then goes on to the caller.
+    """
     started = _now()
-    run_id = start_run(ctx.archive, name, kind, now=started)
-    tally = RunCounts()
-    error: str | None = None
-
-    def count(outcome: FetchOutcome) -> None:
-        nonlocal tally
-        tally = tally.plus(outcome.outcome)
-
+    run = OpenRun(name, kind, start_run(ctx.archive, name, kind, now=started), started)
     try:
-        work(count)
+        yield run
     except BriefingsError as failure:
-        error = str(failure)
+        run.error = str(failure)
         # Info, not warning: the daemon decides when a failing source is worth a warning (once).
-        log.info("%s run of %s failed: %s", kind, name, error, extra={"source": name})
+        log.info("%s run of %s failed: %s", kind, name, run.error, extra={"source": name})
     except BaseException as interrupted:
-        # Ctrl-C, a disk or database error: the run row still gets its end and its counts, then
-        # the exception goes on to the caller.
-        finish_run(ctx.archive, run_id, tally, error=type(interrupted).__name__, now=_now())
+        finish_run(ctx.archive, run.run_id, run.counts, error=type(interrupted).__name__, now=_now())
         raise
-    finished = _now()
-    finish_run(ctx.archive, run_id, tally, error=error, now=finished)
-    return RunReport(name, kind, started, finished, tally, error)
+    run.finish(_now())
+    finish_run(ctx.archive, run.run_id, run.counts, error=run.error, now=run.report.finished_at)
 
 
 def _now() -> str:
