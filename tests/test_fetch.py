@@ -17,7 +17,6 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-import stamina
 from httpserver import LocalServer, Reply
 from hypothesis import given
 from hypothesis import strategies as st
@@ -64,13 +63,6 @@ class FakeTime:
 
 
 MakeFetcher = Callable[..., Fetcher]
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    # stamina's own backoff becomes 0; attempts stay those of Politeness.retries.
-    with stamina.set_testing(True, attempts=1000, cap=True):
-        yield
 
 
 @pytest.fixture
@@ -419,7 +411,8 @@ def test_429_without_retry_after_is_retried(
     server.route("/page", Reply(429), PAGE)
     assert fetcher().fetch(server.url("/page")).status == 200
     assert server.paths().count("/page") == 2
-    assert fake.sleeps == []  # stamina's backoff, made instant by its test mode
+    [backoff] = fake.sleeps  # on the fake clock: nothing sleeps for real
+    assert 1.0 <= backoff <= 2.0
 
 
 def test_retry_after_too_long_fails_at_once(
@@ -532,10 +525,10 @@ def test_stop_ends_a_crawl_delay_wait_at_once(server: LocalServer, fetcher: Make
     assert server.paths() == ["/robots.txt"]
 
 
-def test_stop_ends_stamina_backoff(
+def test_stop_ends_the_backoff(
     server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
 ) -> None:
-    """stamina's backoff is waited by the fetcher, not by stamina, so a stop ends it too."""
+    """The backoff is waited through the fetcher's stop-aware wait, so a stop ends it too."""
     server.route("/page", Reply(503))
     stop = threading.Event()
 
@@ -546,18 +539,18 @@ def test_stop_ends_stamina_backoff(
     politeness = replace(BASE, deadline=120.0)
     client = make_client(politeness)
     fetch = Fetcher(client, politeness, stop=stop, sleep=signal_during_wait, clock=fake.clock)
-    with client, stamina.set_testing(False), pytest.raises(Interrupted):
+    with client, pytest.raises(Interrupted):
         fetch.fetch(server.url("/page"))
     [backoff] = fake.sleeps
     assert 1.0 <= backoff <= 2.0  # the first backoff: 1 s plus jitter
     assert server.paths().count("/page") == 1
 
 
-def test_stamina_backoff_without_test_mode(
+def test_backoff_doubles_with_jitter(
     server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
 ) -> None:
     server.route("/page", Reply(503))
-    with stamina.set_testing(False), pytest.raises(HTTPStatusError):
+    with pytest.raises(HTTPStatusError):
         fetcher(retries=3, respect_robots=False).fetch(server.url("/page"))
     assert len(fake.sleeps) == 3
     for slept, base in zip(fake.sleeps, (1.0, 2.0, 4.0), strict=True):

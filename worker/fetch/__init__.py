@@ -15,7 +15,7 @@
 4. Conditional GET: `etag`/`last_modified` are sent as If-None-Match/If-Modified-Since; a 304
    comes back as a `Page` with status 304 and an empty body.
 5. Retries: connect errors, timeouts, broken connections, 5xx and 429 are retried at most
-   `retries` times with stamina's exponential backoff and jitter, or after exactly the server's
+   `retries` times with exponential backoff and jitter, or after exactly the server's
    `Retry-After` (seconds or HTTP-date) when given; a `Retry-After` above `max_retry_after` fails
    at once. When retries run out: `HTTPStatusError` for a status, `TransportError` otherwise.
 6. Bounds: each attempt has a total deadline (`DeadlineExceeded`), also against slow-drip
