@@ -36,8 +36,7 @@ from worker.errors import (
 )
 from worker.fetch import Fetcher, make_client
 from worker.fetch.decoding import CHUNK, BodyDecoder, DecodeFailure, UnsupportedEncoding
-from worker.fetch.pacing import HostPacer
-from worker.fetch.robots import UNREACHABLE_TTL
+from worker.fetch.politeness import UNREACHABLE_TTL, HostPacer
 from worker.fetch.transfer import parse_retry_after
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -119,3 +119,16 @@ def test_the_documented_capture_format_reads_every_capture(tmp_path: Path) -> No
         namespace["db"].close()
     finally:
         os.chdir(cwd)
+
+
+def test_the_pipeline_tables_modules_exist() -> None:
+    """The pipeline table names each stage's modules: a renamed or merged module must update it."""
+    table = README.split("| stage | modules | what it does |", 1)[1].split("\n\n", 1)[0]
+    for row in table.strip().splitlines()[1:]:
+        stage_cell = row.split("|")[2]
+        folder = re.match(r" `(worker/[a-z_]+(?:/|\.py))`", stage_cell)
+        assert folder, row
+        base = ROOT / folder.group(1)
+        assert base.exists(), folder.group(1)
+        for name in re.findall(r"`([a-z_]+(?:\.py|/))`", stage_cell.split(":", 1)[-1]):
+            assert (base / name).exists(), f"{folder.group(1)}{name} is in the README but not in worker/"

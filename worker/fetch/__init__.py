@@ -35,7 +35,6 @@
    not cut short (its deadline bounds it).
 """
 
-from worker.fetch.client import make_client
-from worker.fetch.fetcher import Fetcher
+from worker.fetch.fetcher import Fetcher, make_client
 
 __all__ = ["Fetcher", "make_client"]

@@ -1,12 +1,20 @@
-"""`Fetcher`: robots.txt, allowed hosts, pacing, retries and redirects around `get_once`."""
+"""The fetcher: one page's requests, in order (see `worker.fetch` for what it guarantees).
+
+    Waits          every wait (pacing, backoff, `Retry-After`) ends on stop
+    with_retries   transient failures again, with backoff or the server's `Retry-After`
+    make_client    the `httpx.Client` the fetcher is given
+    Fetcher        robots.txt, pacing, redirects within the allowed hosts, retries, a `Page`
+"""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable, Collection
 from contextlib import ExitStack
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 
@@ -24,20 +32,134 @@ from worker.errors import (
     RobotsDisallowed,
     TransportError,
 )
-from worker.fetch.deadline import Deadline
-from worker.fetch.pacing import HostPacer
-from worker.fetch.retry import with_retries
-from worker.fetch.robots import (
+from worker.fetch.politeness import (
     ALLOW_ALL,
     ROBOTS_MAX_BYTES,
     ROBOTS_MAX_REDIRECTS,
+    HostPacer,
     RobotsCache,
     RobotsPolicy,
     policy_for,
 )
-from worker.fetch.transfer import Hop, Limits, Response, Transient, get_once, require_html
-from worker.fetch.waits import Stopped, Waits
+from worker.fetch.transfer import (
+    Deadline,
+    DeadlineBackend,
+    Hop,
+    Limits,
+    Response,
+    Transient,
+    get_once,
+    require_html,
+)
 from worker.page import Page
+
+# Every wait inside a fetch (pacing, Crawl-delay, retry backoff, `Retry-After`) ends on stop.
+#
+# A page in retry may have minutes of waits ahead (a few retries of a `Retry-After` up to
+# `max_retry_after` each); a daemon asked to stop must not sit them out, or it would outlive
+# systemd's stop timeout. So a wait is `stop.wait(seconds)`, and a stop set before or during it
+# gives the fetch up at once.
+
+class Stopped(Exception):
+    """The stop event was set at a wait. Internal: the fetcher turns it into `Interrupted`."""
+
+
+class Waits:
+    """`waits(seconds)`: sleep, or raise `Stopped` once `stop` is set.
+
+    The sleep is `stop.wait` (a private event when there is no `stop`: a plain sleep); tests
+    inject a fake `sleep`, after which `stop` is checked as well.
+    """
+
+    def __init__(
+        self, stop: threading.Event | None, sleep: Callable[[float], object] | None = None
+    ) -> None:
+        self._stop = stop or threading.Event()
+        self._sleep = sleep or self._stop.wait
+
+    def __call__(self, seconds: float) -> None:
+        if self._stop.is_set():
+            raise Stopped
+        self._sleep(seconds)
+        if self._stop.is_set():
+            raise Stopped
+
+
+# Retries of transient failures: exponential backoff with jitter, or the server's `Retry-After`.
+#
+# A plain loop rather than a retry library: every wait, the backoff or a server's `Retry-After`,
+# must go through the fetcher's `wait` (so that a stop cuts it short, `Waits` above, and
+# tests see the exact waits with nothing sleeping for real), and the attempts are
+# `Politeness.retries`; what is left for a library to do is one multiplication.
+
+T = TypeVar("T")
+
+# The backoff starts at a second to give a struggling server room: about 1, 2, 4, 8 s, each plus
+# up to JITTER s so that many clients do not come back at the same instant.
+WAIT_INITIAL = 1.0
+WAIT_MAX = 60.0
+JITTER = 1.0
+
+
+def with_retries(call: Callable[[], T], retries: int, wait: Callable[[float], None]) -> T:
+    """Return `call()`, calling again after each `Transient`, at most `retries` more times.
+
+    The last `Transient` propagates; any other exception, one raised by `wait` included,
+    propagates at once. There is no wait after the last attempt.
+    """
+    for attempt in range(retries + 1):
+        try:
+            return call()
+        except Transient as transient:
+            if attempt == retries:
+                raise
+            wait(pause_before_retry(transient, attempt))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def pause_before_retry(transient: Transient, attempt: int) -> float:
+    """The server's `Retry-After`, else the backoff after attempt `attempt` (0 the first)."""
+    if transient.retry_after is not None:
+        return transient.retry_after
+    return min(WAIT_MAX, WAIT_INITIAL * 2.0**attempt + random.uniform(0.0, JITTER))
+
+
+# The `httpx.Client` the fetcher is given: our identity, our encodings, no automatic redirects.
+
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+# Never zstd or br: a response of a few bytes can decode to gigabytes before any cap is checked.
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+def make_client(
+    politeness: Politeness, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """A client for `Fetcher`: TLS verified; redirects are left to the fetcher to check each hop.
+
+    Without a `transport` (tests pass one), its connections are bounded by each page's deadline
+    (`DeadlineBackend` in `worker.fetch.transfer`); httpx has no public way to give its pool a network backend.
+    """
+    if transport is None:
+        real = httpx.HTTPTransport(verify=True, trust_env=False)
+        pool = real._pool
+        pool._network_backend = DeadlineBackend(pool._network_backend)
+        transport = real
+    return httpx.Client(
+        headers={
+            "User-Agent": politeness.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
+        timeout=httpx.Timeout(politeness.timeout),
+        follow_redirects=False,
+        verify=True,
+        # Proxies and CA bundles come from configuration, never from the environment.
+        trust_env=False,
+        transport=transport,
+    )
+
+
+# `Fetcher`: robots.txt, allowed hosts, pacing, retries and redirects around `get_once`.
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

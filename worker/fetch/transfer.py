@@ -1,34 +1,186 @@
-"""One GET attempt, streamed and bounded: a byte cap on the decoded body and a total deadline.
+"""One HTTP exchange, bounded: the page's deadline, every socket operation under it, the body.
 
-The body is read raw (`iter_raw`, so httpx decodes nothing) and its Content-Encoding undone by
-`worker.fetch.decoding` at most 64 KiB at a time, so the cap stops a gzip or deflate bomb before
-it inflates in memory; a coding we cannot decode is a `TransportError` before the body is read.
-
-httpx's timeouts bound each network operation, not the whole response, so a server that drips a
-byte at a time would never time out; the page's `Deadline` (`worker.fetch.deadline`) is checked
-after the headers and after every chunk, and every network operation is given at most the time
-the deadline has left, so one silent read cannot outlast it.
-
-A response that breaks HTTP (a malformed status line or header, a bad Content-Length, headers
-too large) is a `ProtocolViolation` at once: sending the same request again gets the same
-answer. A connection closed early is `Transient`.
+    Deadline         one total time per page, across all of its requests
+    DeadlineBackend  clamps every connect, handshake, read and write to the time left
+    get_once         one request and its response, capped, decoded, checked
 """
 
 from __future__ import annotations
 
 import re
+import ssl
+import threading
+import typing
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpcore
 import httpx
 
-from worker.errors import BadRedirect, NotHTML, ProtocolViolation, ResponseTooLarge, TransportError
-from worker.fetch.deadline import Deadline
+from worker.errors import (
+    BadRedirect,
+    DeadlineExceeded,
+    NotHTML,
+    ProtocolViolation,
+    ResponseTooLarge,
+    TransportError,
+)
 from worker.fetch.decoding import BodyDecoder, DecodeFailure, UnsupportedEncoding
-from worker.fetch.guard import bounded_by
+
+# One total time per page: `politeness.deadline` across all of a page's requests.
+#
+# A page's fetch may take several requests: its robots.txt, redirects, retries of transient
+# failures, each with a connect, headers and a body. The deadline bounds them all together, from
+# the moment the fetch starts: every network operation gets at most the time that is left (so a
+# stalled server ends the fetch at the deadline, not after `timeout` per retry), a retry whose
+# backoff or `Retry-After` would end past the deadline is not waited for, and the body is checked
+# after every chunk. Only the per-host pacing wait is not counted: it is our politeness, not the
+# server's slowness, and a long Crawl-delay must not eat a page's time.
+
+class Deadline:
+    """The time left for one page's fetch. Not thread-safe: one per `Fetcher.fetch` call."""
+
+    def __init__(self, url: str, seconds: float, clock: Callable[[], float]) -> None:
+        self.url = url
+        self.seconds = seconds
+        self._clock = clock
+        self._ends = clock() + seconds
+
+    def remaining(self) -> float:
+        return self._ends - self._clock()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def pause(self, wait: Callable[[], object]) -> None:
+        """Run `wait` (the pacing wait) without counting its time against the deadline."""
+        started = self._clock()
+        try:
+            wait()
+        finally:
+            self._ends += self._clock() - started
+
+    def error(self, detail: str = "", *, at: str | None = None) -> DeadlineExceeded:
+        """The error naming the page's URL, and `at` (robots.txt, a redirect) when it differs."""
+        extra = f"; {detail}" if detail else ""
+        where = f" (at {at})" if at and at != self.url else ""
+        return DeadlineExceeded(
+            self.url,
+            f"no complete response within the deadline of {self.seconds:g} s{where}{extra}",
+        )
+
+    def sleep(self, wait: Callable[[float], None], seconds: float) -> None:
+        """`wait(seconds)`, unless the deadline comes first: then fail now instead of waiting."""
+        if seconds >= self.remaining():
+            raise self.error(f"a retry in {seconds:g} s would end past it")
+        wait(seconds)
+
+
+# Every socket operation of a fetch bounded by the time its page has left.
+#
+# httpx gives each network operation its own timeout, and h11 reads the status line and headers
+# in as many reads as the server cares to send: a server dripping one header byte a second would
+# never time out, and we would not get control back to check the deadline until the headers were
+# complete. So the HTTP client's connections go through `DeadlineBackend`, which clamps the
+# timeout of every connect, TLS handshake, read and write to what the current fetch has left
+# (`bounded_by`, set per thread by `get_once`). A read past the deadline is a timeout at once.
+
+_MIN_TIMEOUT = 0.001  # a deadline already passed: let the socket time out at once
+_current = threading.local()
+
+
+@contextmanager
+def bounded_by(remaining: Callable[[], float]) -> Iterator[None]:
+    """Within the block, socket operations of this thread last at most `remaining()` seconds."""
+    previous = getattr(_current, "remaining", None)
+    _current.remaining = remaining
+    try:
+        yield
+    finally:
+        _current.remaining = previous
+
+
+def _clamp(timeout: float | None) -> float | None:
+    remaining: Callable[[], float] | None = getattr(_current, "remaining", None)
+    if remaining is None:
+        return timeout
+    left = max(_MIN_TIMEOUT, remaining())
+    return left if timeout is None else min(timeout, left)
+
+
+class _BoundedStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamp(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamp(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _BoundedStream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every operation's timeout clamped (see the module)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
+        return _BoundedStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _BoundedStream(
+            self._inner.connect_unix_socket(path, _clamp(timeout), socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+# One GET attempt, streamed and bounded: a byte cap on the decoded body and a total deadline.
+#
+# The body is read raw (`iter_raw`, so httpx decodes nothing) and its Content-Encoding undone by
+# `worker.fetch.decoding` at most 64 KiB at a time, so the cap stops a gzip or deflate bomb before
+# it inflates in memory; a coding we cannot decode is a `TransportError` before the body is read.
+#
+# httpx's timeouts bound each network operation, not the whole response, so a server that drips a
+# byte at a time would never time out; the page's `Deadline` (above) is checked
+# after the headers and after every chunk, and every network operation is given at most the time
+# the deadline has left, so one silent read cannot outlast it.
+#
+# A response that breaks HTTP (a malformed status line or header, a bad Content-Length, headers
+# too large) is a `ProtocolViolation` at once: sending the same request again gets the same
+# answer. A connection closed early is `Transient`.
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _SECONDS = re.compile(r"^\s*(\d+)\s*$")
