@@ -1,4 +1,4 @@
--- user_version 4
+-- user_version 5
 CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
@@ -122,7 +122,7 @@ CREATE TABLE runs (
     not_modified INTEGER NOT NULL DEFAULT 0,
     failed INTEGER NOT NULL DEFAULT 0,
     error TEXT
-);
+, links_found INTEGER, links_known INTEGER);
 CREATE TABLE section_passages (
     section_id INTEGER NOT NULL REFERENCES sections (id),
     position INTEGER NOT NULL,

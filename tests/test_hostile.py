@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import socket
 import sqlite3
 import threading
@@ -777,3 +778,16 @@ def test_a_run_counts_links_found_known_and_new(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["--config", config, "run", "--once"])
         assert result.exit_code == 0, result.output
         assert "sample: 2 links found, 1 known, 1 new" in result.stderr
+        # ... and keeps them in its `runs` row, which `status` shows: a listing that stops
+        # yielding links reads as "0 links found", not as a quiet day.
+        with sqlite3.connect(world.db) as conn:
+            row = conn.execute(
+                "SELECT links_found, links_known, new FROM runs WHERE source = 'sample'"
+                " ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        assert row == (2, 1, 1)
+        status = CliRunner().invoke(main, ["--config", config, "status"])
+        assert "2 links found (1 known)" in status.output
+        data = json.loads(CliRunner().invoke(main, ["--config", config, "status", "--json"]).output)
+        [sample] = [s for s in data["sources"] if s["name"] == "sample"]
+        assert (sample["last_run"]["links_found"], sample["last_run"]["links_known"]) == (2, 1)

@@ -669,8 +669,13 @@ def _print_status(report: WorkerStatus) -> None:
     )
     for source in report.sources:
         last = source.last_run
+        links = (
+            f"{last.links_found} links found ({last.links_known} known), "
+            if last and last.links_found is not None
+            else ""
+        )
         ran = (
-            f"last run {last.started_at}: {last.counts.seen} seen, {last.counts.new} new, "
+            f"last run {last.started_at}: {links}{last.counts.seen} seen, {last.counts.new} new, "
             f"{last.counts.changed} changed, {last.counts.failed} failed"
             if last
             else "never run"

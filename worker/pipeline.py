@@ -470,7 +470,7 @@ def run_source(
     with recorded_run(ctx, source.name, "discover") as run:
         listings = expand_listing_urls(source, today)
         links = discover(ctx, source, listings, source.pages_per_run, stop).links
-        _archive_unknown(ctx, source, links, stop, run.count)
+        _archive_unknown(ctx, source, links, stop, run)
     return run.report
 
 
@@ -479,11 +479,12 @@ def _archive_unknown(
     source: Source,
     links: tuple[str, ...],
     stop: threading.Event,
-    counts: Callable[[FetchOutcome], None],
+    run: OpenRun,
 ) -> bool:
     """Archive the links the archive does not know yet; False when `stop` cut the work short."""
     known = known_urls(ctx.archive, links)
     unknown = [url for url in links if url not in known]
+    run.saw_links(len(links), len(links) - len(unknown))
     # Found, known and new apart: "seen 0" alone cannot tell a quiet day from a broken listing.
     log.info(
         "%s: %d links found, %d known, %d new",
@@ -497,7 +498,7 @@ def _archive_unknown(
     def archive(lane: Context, url: str) -> FetchOutcome:
         return archive_url(lane, url, source=source)
 
-    return run_in_lanes(ctx, unknown, archive, stop=stop, count=counts, lane_context=lane_context)
+    return run_in_lanes(ctx, unknown, archive, stop=stop, count=run.count, lane_context=lane_context)
 
 
 def recheck_due(ctx: Context, *, stop: threading.Event) -> RunReport:
@@ -532,7 +533,7 @@ def backfill(
         walked = 0
         while queue and walked < limit and not stop.is_set():
             found = discover(ctx, source, [queue[0]], 1, require_links=False)
-            if not _archive_unknown(ctx, source, found.since(since), stop, run.count):
+            if not _archive_unknown(ctx, source, found.since(since), stop, run):
                 break  # stopped part-way through this listing: it is read again next time
             queue.pop(0)
             if found.next_url and not found.reaches_before(since) and found.next_url not in queue:
@@ -589,11 +590,16 @@ class OpenRun:
         self.run_id = run_id
         self.started_at = started_at
         self.counts = RunCounts()
+        self.links: tuple[int, int] | None = None  # (found, known) over the listings read
         self.error: str | None = None
         self._report: RunReport | None = None
 
     def count(self, outcome: FetchOutcome) -> None:
         self.counts = self.counts.plus(outcome.outcome)
+
+    def saw_links(self, found: int, known: int) -> None:
+        before_found, before_known = self.links or (0, 0)
+        self.links = (before_found + found, before_known + known)
 
     def finish(self, finished_at: str) -> None:
         self._report = RunReport(
@@ -623,10 +629,12 @@ def recorded_run(ctx: Context, name: str, kind: RunKind) -> Iterator[OpenRun]:
         # Info, not warning: the daemon decides when a failing source is worth a warning (once).
         log.info("%s run of %s failed: %s", kind, name, run.error, extra={"source": name})
     except BaseException as interrupted:
-        finish_run(ctx.archive, run.run_id, run.counts, error=type(interrupted).__name__, now=_now())
+        error = type(interrupted).__name__
+        finish_run(ctx.archive, run.run_id, run.counts, error=error, now=_now(), links=run.links)
         raise
     run.finish(_now())
-    finish_run(ctx.archive, run.run_id, run.counts, error=run.error, now=run.report.finished_at)
+    finished = run.report.finished_at
+    finish_run(ctx.archive, run.run_id, run.counts, error=run.error, now=finished, links=run.links)
 
 
 def _now() -> str:

@@ -127,6 +127,10 @@ class RunInfo:
     finished_at: str | None
     counts: RunCounts
     error: str | None
+    # The links the run's listings gave, and how many of them the archive knew already (the rest
+    # were new); None for a run that read no listing. Found 0 is how a broken listing shows.
+    links_found: int | None = None
+    links_known: int | None = None
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,15 @@ def finish_run(
     *,
     error: str | None = None,
     now: str | None = None,
+    links: tuple[int, int] | None = None,
 ) -> None:
+    """Close a `runs` row with its counts; `links` = (found, known) when it read listings."""
+    found, known = links if links is not None else (None, None)
     with archive.write() as conn:
         conn.execute(
             "UPDATE runs SET finished_at = ?, seen = ?, new = ?, changed = ?, unchanged = ?,"
-            " not_modified = ?, failed = ?, error = ? WHERE id = ?",
+            " not_modified = ?, failed = ?, error = ?, links_found = ?, links_known = ?"
+            " WHERE id = ?",
             (
                 clock.stamp(now),
                 counts.seen,
@@ -50,6 +54,8 @@ def finish_run(
                 counts.not_modified,
                 counts.failed,
                 error,
+                found,
+                known,
                 run_id,
             ),
         )

@@ -34,7 +34,7 @@ WHERE outcome LIKE 'error: %' ORDER BY id DESC LIMIT ?
 
 _LAST_RUN = """
 SELECT id, source, kind, started_at, finished_at, seen, new, changed, unchanged, not_modified,
-    failed, error
+    failed, error, links_found, links_known
 FROM runs WHERE source = ? ORDER BY id DESC LIMIT 1
 """
 
@@ -86,4 +86,6 @@ def _last_run(conn: sqlite3.Connection, source: str) -> RunInfo | None:
         finished_at=row[4],
         counts=RunCounts(*row[5:11]),
         error=row[11],
+        links_found=row[12],
+        links_known=row[13],
     )

@@ -9,7 +9,7 @@ then, if it has one, a step in Python (moving data, rebuilding a table).
 One module per migration: `m1_create.py` (the first schema), `m2_compact.py` (records
 compressed, a contentless index), 3 is the notification outbox (`worker/archive/outbox.py`),
 `m4_readable.py` (every version's text in plain tables, FTS5 the sqlite-utils way, `moved`, the
-views). The tables are plain tables that `sqlite3`,
+views), 5 adds the links a run's listings gave to `runs`. The tables are plain tables that `sqlite3`,
 `sqlite-utils` and Datasette read as they are.
 """
 
@@ -46,6 +46,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "every version's text in plain tables; FTS5 as sqlite-utils makes it; moved; views",
         ("DROP TABLE IF EXISTS passages_fts",),
         m4_readable.move,
+    ),
+    Migration(
+        5,
+        "runs count the links their listings gave and how many the archive knew",
+        (
+            "ALTER TABLE runs ADD COLUMN links_found INTEGER",  # null: the run read no listing
+            "ALTER TABLE runs ADD COLUMN links_known INTEGER",
+        ),
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
