@@ -13,11 +13,13 @@ every store call reschedules with it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -28,6 +30,11 @@ from worker.errors import ArchiveError
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
 PAGE_SIZE = 8192  # rows of 1-4 KB (captures, index blocks) pack into 4 KB pages poorly
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the archive and, beside it, its WAL files."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 class Archive:
@@ -45,7 +52,13 @@ class Archive:
     @classmethod
     def open(cls, path: Path, policy: RecheckPolicy | None = None) -> Archive:
         """Open (creating if needed) the archive at `path` and bring its schema up to date;
-        `policy` schedules the rechecks of what is stored through it (default: the built-in)."""
+        `policy` schedules the rechecks of what is stored through it (default: the built-in).
+
+        A file this process cannot write (read-only permissions, a read-only disk or snapshot) is
+        opened read-only instead, so that it can still be read; a write then fails in one line.
+        """
+        if path.is_file() and not _writable(path):
+            return cls._open_read_only(path, policy)
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as error:
@@ -67,6 +80,27 @@ class Archive:
             conn.close()
             raise
         return archive
+
+    @classmethod
+    def _open_read_only(cls, path: Path, policy: RecheckPolicy | None) -> Archive:
+        # WAL needs its -shm file beside the archive: where the folder is read-only too, the
+        # file is opened as immutable (nothing can be writing to it there).
+        folder_writable = os.access(path.parent, os.W_OK)
+        mode = "mode=ro" if folder_writable else "immutable=1"
+        uri = f"file:{quote(str(path.resolve()))}?{mode}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = migrations.schema_version(conn)
+        except sqlite3.DatabaseError as error:
+            raise ArchiveError(f"{path}: not a usable archive (read-only): {error}") from None
+        if version != migrations.SCHEMA_VERSION:
+            conn.close()
+            raise ArchiveError(
+                f"{path}: read-only archive at schema {version}, this worker reads schema"
+                f" {migrations.SCHEMA_VERSION}: upgrade a writable copy first (any command does)"
+            )
+        return cls(path, conn, policy)
 
     def _configure(self) -> None:
         # busy_timeout first: switching to WAL itself may wait for another opener.
