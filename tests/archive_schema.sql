@@ -7,6 +7,7 @@ CREATE INDEX documents_next_check_at ON documents (next_check_at);
 CREATE INDEX documents_title ON documents (title);
 CREATE INDEX fetches_capture_id ON fetches (capture_id);
 CREATE INDEX fetches_document_id ON fetches (document_id);
+CREATE INDEX fetches_errors ON fetches (id) WHERE outcome LIKE 'error: %';
 CREATE INDEX fetches_url ON fetches (url);
 CREATE INDEX "idx_section_passages_passage_id"
     ON "section_passages" ("passage_id");
