@@ -124,6 +124,15 @@ def test_russian_labels_follow_the_record_language() -> None:
     assert "**Вопрос:** " in render_markdown(record)
 
 
+def test_chinese_labels_follow_the_record_language() -> None:
+    path = PAGES.parent / "real" / "fmprc-zh-2016-11-15-geng-shuang.json"
+    record = Record.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    text = render_text(record)
+    assert "*** 答记者问 ***" in text
+    assert "\n问:\n" in text and "\n答:\n" in text  # the page's bare 问：/答： labels
+    assert "Question" not in text and "Answers to media questions" not in text
+
+
 def test_statement_without_headings_or_toc() -> None:
     record = load("midru-statement-2024-08-12.json")
     text = render_text(record)

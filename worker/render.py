@@ -17,9 +17,9 @@ from worker.record import Part, Record, Section, TocEntry, Turn
 DEFAULT_WIDTH = 88
 
 # Words the transcript itself would print, by record language; English for any other language.
-_QUESTION = {"en": "Question", "ru": "Вопрос"}
-_ANSWER = {"en": "Answer", "ru": "Ответ"}
-_ANSWERS_PART = {"en": "Answers to media questions", "ru": "Ответы на вопросы СМИ"}
+_QUESTION = {"en": "Question", "ru": "Вопрос", "zh": "问"}
+_ANSWER = {"en": "Answer", "ru": "Ответ", "zh": "答"}
+_ANSWERS_PART = {"en": "Answers to media questions", "ru": "Ответы на вопросы СМИ", "zh": "答记者问"}
 
 _TURN_INDENT = "    "
 
