@@ -64,6 +64,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from worker.archive import (
+    Archive,
     mark_failure_reported,
     record_source_failure,
     record_source_success,
@@ -90,6 +91,7 @@ def run_daemon(config: WorkerConfig, *, db_path: Path | None, once: bool) -> int
     """
     db = db_path or config.archive
     with hold_archive_lock(db) as lock, closing(Jobs(config, db)) as jobs:
+        _bring_archive_up_to_date(db, config)
         if once:
             with _stop_on_signals(jobs.stop):
                 return 0 if jobs.run_all_once() else 1
@@ -101,6 +103,20 @@ def run_daemon(config: WorkerConfig, *, db_path: Path | None, once: bool) -> int
             jobs.wait_idle()
         log.info("daemon stopped")
     return 0
+
+
+def _bring_archive_up_to_date(db: Path, config: WorkerConfig) -> None:
+    """Create or upgrade the archive once, here, before the jobs open it at the same moment in
+    several threads: two first opens of a new file racing to create its schema can deadlock in
+    SQLite, which reports it as "database is locked" at once, failing a job.
+
+    An archive that cannot be opened is left to the jobs: each fails with the reason, logged,
+    counted and backed off, as before.
+    """
+    try:
+        Archive.open(db, config.recheck).close()
+    except BriefingsError:
+        return
 
 
 @dataclass
