@@ -343,6 +343,63 @@ def test_pacer_is_thread_safe() -> None:
     assert all(later - earlier >= 3.0 for earlier, later in itertools.pairwise(starts))
 
 
+def test_www_and_the_bare_name_are_paced_as_one_server() -> None:
+    fake = FakeTime()
+    pacer = HostPacer(2.0, fake.sleep, fake.clock)
+    pacer.wait("www.mid.ru")
+    pacer.wait("mid.ru")
+    pacer.wait("archive.mid.ru")  # another name under it is another server
+    assert fake.sleeps == [2.0]
+
+
+def test_a_crawl_delay_of_either_name_paces_the_server() -> None:
+    fake = FakeTime()
+    pacer = HostPacer(1.0, fake.sleep, fake.clock)
+    pacer.set_crawl_delay("www.mid.ru", 5.0)
+    pacer.set_crawl_delay("mid.ru", 0.0)  # the bare name's robots.txt has none
+    assert pacer.interval("mid.ru") == pacer.interval("www.mid.ru") == 5.0
+
+
+def test_a_hold_keeps_every_request_from_the_host_and_only_that_host() -> None:
+    fake = FakeTime()
+    pacer = HostPacer(0.0, fake.sleep, fake.clock)
+    pacer.hold("example.org", 30.0)
+    pacer.wait("other.example")
+    assert fake.sleeps == []
+    pacer.wait("www.example.org")
+    assert fake.sleeps == [30.0]
+    pacer.wait("example.org")  # the hold is over
+    assert fake.sleeps == [30.0]
+
+
+def test_retry_after_holds_the_other_pages_of_the_host(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    """A `Retry-After` speaks for the server: the next page waits too, not only the retry."""
+    server.route("/a", Reply(503, headers={"Retry-After": "7"}))
+    server.route("/b", PAGE)
+    fetch = fetcher(retries=0, respect_robots=False)
+    with pytest.raises(HTTPStatusError):
+        fetch.fetch(server.url("/a"))
+    assert fake.sleeps == []
+    assert fetch.fetch(server.url("/b")).status == 200
+    assert fake.sleeps == [7.0]
+    fetch.fetch(server.url("/b", host="localhost"))  # another host is not held
+    assert fake.sleeps == [7.0]
+
+
+def test_a_retry_after_beyond_the_limit_holds_the_host_for_the_limit(
+    server: LocalServer, fetcher: MakeFetcher, fake: FakeTime
+) -> None:
+    server.route("/a", Reply(503, headers={"Retry-After": "3600"}))
+    server.route("/b", PAGE)
+    fetch = fetcher(max_retry_after=60.0, respect_robots=False)
+    with pytest.raises(HTTPStatusError):
+        fetch.fetch(server.url("/a"))
+    assert fetch.fetch(server.url("/b")).status == 200
+    assert fake.sleeps == [60.0]
+
+
 # --- conditional GET --------------------------------------------------------------------------
 
 

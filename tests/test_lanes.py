@@ -27,6 +27,13 @@ def test_urls_grouped_by_host_in_order() -> None:
     }
 
 
+def test_www_and_the_bare_name_share_a_lane_as_they_share_a_pace() -> None:
+    assert by_host(["https://www.mid.ru/1", "https://mid.ru/2", "https://archive.mid.ru/3"]) == {
+        "mid.ru": ["https://www.mid.ru/1", "https://mid.ru/2"],
+        "archive.mid.ru": ["https://archive.mid.ru/3"],
+    }
+
+
 class Lanes:
     """Records which context and thread archived each URL."""
 

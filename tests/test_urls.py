@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from worker.errors import BadURL
-from worker.urls import canonical_url, check, check_host, host_matches, join, without_credentials
+from worker.urls import (
+    canonical_url,
+    check,
+    check_host,
+    host_matches,
+    join,
+    server_of,
+    without_credentials,
+)
 
 
 def test_canonical_url() -> None:
@@ -99,3 +107,18 @@ def test_any_string_is_a_url_or_one_bad_url(text: str) -> None:
         check(text)
     except BadURL as error:
         assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("host", "server"),
+    [
+        ("www.mid.ru", "mid.ru"),
+        ("mid.ru", "mid.ru"),
+        ("www.fmprc.gov.cn", "fmprc.gov.cn"),
+        ("archive.mid.ru", "archive.mid.ru"),
+        ("www.localhost", "www.localhost"),  # `localhost` alone is not the same server
+        ("127.0.0.2", "127.0.0.2"),
+    ],
+)
+def test_pacing_counts_www_and_the_bare_name_as_one_server(host: str, server: str) -> None:
+    assert server_of(host) == server

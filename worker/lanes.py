@@ -41,10 +41,11 @@ T = TypeVar("T")
 
 
 def host_of(url: str) -> str:
-    """The lane a URL goes to: its host; a URL with no usable host gets a lane of its own, where
-    its fetch fails with the reason."""
+    """The lane a URL goes to: its host's server (`www.` and the bare name share one, as they
+    share one pace); a URL with no usable host gets a lane of its own, where its fetch fails
+    with the reason."""
     try:
-        return urls.host_of(url)
+        return urls.server_of(urls.host_of(url))
     except BadURL:
         return ""
 

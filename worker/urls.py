@@ -21,6 +21,8 @@ The rules, one place each:
 - Hosts are compared exactly (`host_allowed`: a source's `allowed_hosts`, the bound on every
   request) or with their subdomains (`host_matches(..., subdomains=True)`: a site profile's
   hosts, which only choose parsing rules).
+- Pacing counts `www.` and the bare name as one server (`server_of`): `www.mid.ru` and `mid.ru`
+  answer from the same machines, and asking each at the full rate would double the load.
 
 Before this module the rules were spread over four copies that disagreed: the archive kept
 credentials and a trailing dot, discovery kept a default port (`:80`) and credentials, and host
@@ -230,6 +232,11 @@ def host_matches(host: str, hosts: tuple[str, ...] | frozenset[str], *, subdomai
     """Whether `host` is one of `hosts`, or with `subdomains` a name under one of them."""
     name = host.lower().rstrip(".")
     return any(name == h or (subdomains and name.endswith("." + h)) for h in hosts)
+
+
+def server_of(host: str) -> str:
+    """The server a canonical `host` is paced as: the name without a leading `www.`."""
+    return host.removeprefix("www.") if host.count(".") >= 2 else host
 
 
 def canonical_hosts(hosts: tuple[str, ...] | list[str]) -> frozenset[str]:

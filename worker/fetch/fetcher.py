@@ -295,15 +295,20 @@ class Fetcher:
         host = _host(hop)
 
         def attempt() -> Response:
-            try:
-                with ExitStack() as turn:
-                    # Waiting for the host's turn is politeness, not the server's slowness: it
-                    # does not count against the deadline; the request, in its turn, does.
-                    deadline.pause(lambda: turn.enter_context(self._pacer.turn(host)))
+            with ExitStack() as turn:
+                # Waiting for the host's turn is politeness, not the server's slowness: it
+                # does not count against the deadline; the request, in its turn, does.
+                deadline.pause(lambda: turn.enter_context(self._pacer.turn(host)))
+                try:
                     return get_once(self._client, hop, headers, limits, deadline, check)
-            except Transient as transient:
-                self._refuse_long_wait(hop, transient)
-                raise
+                except Transient as transient:
+                    # The server asked the *host* to be left alone: every lane and job waits,
+                    # not just this page's retry (never longer than `max_retry_after`).
+                    if transient.retry_after is not None:
+                        limit = self._politeness.max_retry_after
+                        self._pacer.hold(host, min(transient.retry_after, limit))
+                    self._refuse_long_wait(hop, transient)
+                    raise
 
         def wait(seconds: float) -> None:
             deadline.sleep(self._wait, seconds)

@@ -1,7 +1,8 @@
 """Politeness toward each host, shared by every job and lane: pacing and robots.txt.
 
     KeyedLocks    one lock per host or robots.txt origin
-    HostPacer     one request at a time to a host, `max(min_interval, Crawl-delay)` apart
+    HostPacer     one request at a time to a server, `max(min_interval, Crawl-delay)` apart, and
+                  none while it said `Retry-After`
     RobotsCache   each origin's robots.txt, read once, cached, and what its status means
 """
 
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from protego import Protego
+
+from worker.urls import server_of
 
 
 # One lock per key (a host, a robots.txt origin), created on first use.
@@ -43,9 +46,12 @@ class HostPacer:
     """Thread-safe: a caller holds its host's turn while it waits and while its request runs.
 
     The interval of a host is `max(min_interval, crawl delay)`; 0 means no pacing (one request
-    at a time still). Only requests made in this process are seen; the daemon and a manual fetch
-    pace independently. `sleep` may raise (`worker.fetch.fetcher.Stopped`) to give the wait up,
-    also while waiting for another thread's request to the host; no request is recorded then.
+    at a time still). A server's `Retry-After` (`hold`) keeps every request from the host for
+    that long, not only the retry of the page that was told. Hosts are paced as servers
+    (`worker.urls.server_of`: `www.mid.ru` and `mid.ru` are one). Only requests made in this
+    process are seen; the daemon and a manual fetch pace independently. `sleep` may raise
+    (`worker.fetch.fetcher.Stopped`) to give the wait up, also while waiting for another
+    thread's request to the host; no request is recorded then.
     """
 
     def __init__(
@@ -55,44 +61,59 @@ class HostPacer:
         self._sleep = sleep
         self._clock = clock
         self._locks = KeyedLocks()
-        self._crawl_delays: dict[str, float] = {}
+        # server -> host -> the Crawl-delay of that host's robots.txt (a server's is the longest)
+        self._crawl_delays: dict[str, dict[str, float]] = {}
         self._last_end: dict[str, float] = {}
+        self._held_until: dict[str, float] = {}
 
     def set_crawl_delay(self, host: str, seconds: float) -> None:
-        self._crawl_delays[host] = seconds
+        self._crawl_delays.setdefault(server_of(host), {})[host] = seconds
 
     def interval(self, host: str) -> float:
-        return max(self._min_interval, self._crawl_delays.get(host, 0.0))
+        delays = self._crawl_delays.get(server_of(host), {}).values()
+        return max([self._min_interval, *delays])
 
     @contextmanager
     def turn(self, host: str) -> Iterator[None]:
         """Wait for `host`'s turn and its interval, hold the turn for the request in the block."""
-        lock = self._locks(host)
+        server = server_of(host)
+        lock = self._locks(server)
         while not lock.acquire(timeout=TURN_POLL):
             self._sleep(0.0)  # another thread's request to the host runs; raises on stop
         try:
-            self._wait_interval(host)
+            self._wait_interval(host, server)
         except BaseException:
             lock.release()
             raise
         try:
             yield
         finally:
-            self._last_end[host] = self._clock()
+            self._last_end[server] = self._clock()
             lock.release()
+
+    def hold(self, host: str, seconds: float) -> None:
+        """Send `host` nothing for `seconds` from now, whichever thread asks (a `Retry-After`).
+
+        Called inside the host's `turn`, so no other request to it can start in between.
+        """
+        server = server_of(host)
+        until = self._clock() + seconds
+        self._held_until[server] = max(until, self._held_until.get(server, until))
 
     def wait(self, host: str) -> None:
         """Wait as for a request, and record one that ends at once."""
         with self.turn(host):
             pass
 
-    def _wait_interval(self, host: str) -> None:
+    def _wait_interval(self, host: str, server: str) -> None:
+        ready = self._held_until.get(server, 0.0)
         interval = self.interval(host)
-        last = self._last_end.get(host)
+        last = self._last_end.get(server)
         if last is not None and interval > 0:
-            remaining = last + interval - self._clock()
-            if remaining > 0:
-                self._sleep(remaining)
+            ready = max(ready, last + interval)
+        remaining = ready - self._clock()
+        if remaining > 0:
+            self._sleep(remaining)
 
 
 # robots.txt: what a status and body mean, and a per-origin cache of the result.
