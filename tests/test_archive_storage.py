@@ -213,6 +213,23 @@ def test_a_small_capture_never_becomes_a_base(archive: Archive) -> None:
     assert captures.load(archive, small).body == b"<html><body>Service unavailable</body></html>"
 
 
+def test_a_huge_capture_is_kept_alone_and_never_becomes_a_base(archive: Archive) -> None:
+    """A multi-megabyte page (hostile or broken) is compressed fast and serves no later page."""
+    base = keep(archive, variant(MIDRU, 1), "https://mid.ru/a")
+    rng = random.Random(7)
+    huge = b"<html><body>" + bytes(rng.randrange(97, 123) for _ in range(3_000_000)) + b"</body>"
+    assert len(huge) > captures.MAX_BASE
+    big = keep(archive, huge, "https://mid.ru/huge")
+    later = keep(archive, variant(MIDRU, 2), "https://mid.ru/b")
+    assert {row[0]: row[2] for row in stored(archive)} == {base: None, big: None, later: base}
+    assert captures.load(archive, big).body == huge
+    with archive.write():  # an edit of the huge page is not compressed against it either
+        page = Page.from_bytes(huge + b"!", url="https://mid.ru/huge")
+        edited = captures.keep(archive, page, "https://mid.ru/huge", None, T0)
+    assert stored(archive)[-1][2] is None
+    assert captures.load(archive, edited).body == huge + b"!"
+
+
 def test_identical_bytes_are_stored_once(archive: Archive) -> None:
     first = keep(archive, variant(MIDRU, 1), "https://mid.ru/a")
     second = keep(archive, variant(MIDRU, 2), "https://mid.ru/b")

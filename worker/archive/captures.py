@@ -99,6 +99,7 @@ _EARLIER = """
 SELECT c.id, c.sha256 FROM captures AS c
 LEFT JOIN captures AS b ON b.id = c.dictionary_id
 WHERE c.document_id = ? AND (c.dictionary_id IS NULL OR b.dictionary_id IS NULL)
+  AND c.size <= ?
 ORDER BY c.id LIMIT 1
 """
 
@@ -106,7 +107,7 @@ ORDER BY c.id LIMIT 1
 def _earlier(conn: sqlite3.Connection, document_id: int | None) -> list[tuple[int, str]]:
     if document_id is None:
         return []
-    return [(int(row[0]), str(row[1])) for row in conn.execute(_EARLIER, (document_id,))]
+    return [(int(row[0]), str(row[1])) for row in conn.execute(_EARLIER, (document_id, MAX_BASE))]
 
 
 def _adopt(conn: sqlite3.Connection, capture_id: int, document_id: int | None) -> None:
@@ -141,6 +142,12 @@ def load(archive: Archive, capture_id: int) -> StoredCapture:
 
 
 BASE_LEVEL = 19  # bases are few: spend the time once
+# A capture over MAX_BASE bytes is stored alone at BIG_LEVEL and never serves as a base. Real
+# briefing pages are 30-500 KB; a multi-megabyte body is a hostile or broken page (usually
+# refused by extract). Before this rule a 16 MB one took 16 s at level 19, became its host's
+# newest base, and then cost every later page of the host a second to be tried against.
+MAX_BASE = 2 * 1024 * 1024
+BIG_LEVEL = 3
 LEVEL = 9  # a page against its base: ~0.3 ms, within 2% of level 19
 GOOD = 0.25  # compressed/raw at or under which a base serves a capture
 RECENT_BASES = 4  # how many of a host's newest bases are tried
@@ -148,7 +155,8 @@ MIN_BASE = 2048  # bytes: smaller captures never replace a host's bases (they wo
 CACHED = 8  # prepared dictionaries kept per Archive (~0.5 MiB each)
 
 _BASES = """
-SELECT id, sha256 FROM captures WHERE host = ? AND dictionary_id IS NULL ORDER BY id DESC LIMIT ?
+SELECT id, sha256 FROM captures WHERE host = ? AND dictionary_id IS NULL AND size <= ?
+ORDER BY id DESC LIMIT ?
 """
 
 
@@ -212,8 +220,10 @@ class Dictionaries:
     ) -> Packed:
         """`body` compressed against one of the host's recent bases or an `earlier` capture of
         its document (an edited page is nearly its first capture), or as a new base."""
+        if len(body) > MAX_BASE:
+            return Packed(compress(body, BIG_LEVEL), None)
         best: Packed | None = None
-        candidates = conn.execute(_BASES, (host, RECENT_BASES)).fetchall() + (earlier or [])
+        candidates = conn.execute(_BASES, (host, MAX_BASE, RECENT_BASES)).fetchall() + (earlier or [])
         for base_id, sha256 in candidates:
             blob = bytes(self._get(conn, base_id, sha256).compressor.compress(body))
             if best is None or len(blob) < len(best.blob):
@@ -242,9 +252,9 @@ def _missing(base_id: int) -> str:
     return f"capture {base_id}, the base other captures are compressed against, is missing"
 
 
-def compress(body: bytes) -> bytes:
-    """A base: plain zstd."""
-    return bytes(zstandard.ZstdCompressor(level=BASE_LEVEL).compress(body))
+def compress(body: bytes, level: int = BASE_LEVEL) -> bytes:
+    """A base, or a capture too big to be one: plain zstd."""
+    return bytes(zstandard.ZstdCompressor(level=level).compress(body))
 
 
 def decompress(blob: bytes) -> bytes:
