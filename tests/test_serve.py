@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -96,6 +97,20 @@ def test_a_briefing_page_shows_turns_speakers_versions_and_diff_link(base: str) 
     assert get(f"{base}/-/briefing/1").text == page.text  # the latest version
 
 
+def test_the_home_page_and_each_briefing_link_their_atom_feeds(base: str) -> None:
+    assert 'href="/-/feeds/changes.atom"' in get(f"{base}/").text
+    page = get(f"{base}/-/briefing/1").text
+    links = re.findall(
+        r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]+)"', page
+    )
+    assert links[0] == "/-/feeds/changes.atom"
+    assert len(links) == 3  # all changes, the site's, the speaker's
+    for href in links:
+        assert f'<a class="feed-link" href="{href}">' in page
+        feed = get(f"{base}{href}")
+        assert feed.status_code == 200 and "<entry>" in feed.text
+
+
 def test_a_document_id_links_to_its_briefing_page(base: str) -> None:
     page = get(f"{base}/archive/texts?_search=follow")
     assert 'href="/-/briefing/1/3"' in page.text
@@ -121,7 +136,9 @@ def test_bad_input_is_a_clear_4xx_page(base: str, path: str, status: int, says: 
 
 def test_nothing_served_writes_to_the_archive(archive: Path, base: str) -> None:
     before = hashlib.sha256(archive.read_bytes()).hexdigest()
-    insert = get(f"{base}/archive.json?sql=INSERT+INTO+runs+(kind,started_at)+VALUES+('manual','x')")
+    insert = get(
+        f"{base}/archive.json?sql=INSERT+INTO+runs+(kind,started_at)+VALUES+('manual','x')"
+    )
     assert insert.status_code == 400 and "must be a SELECT" in insert.text
     post = httpx.post(f"{base}/archive/runs/-/insert", json={"row": {"kind": "manual"}}, timeout=30)
     assert post.status_code >= 400

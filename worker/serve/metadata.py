@@ -144,8 +144,10 @@ def metadata(database: str) -> dict[str, Any]:
         tables[name] = entry
     return {
         "title": "Briefings archive",
-        "description": "Every version of every briefing the worker archived. Start with "
-        "briefings, search paragraphs and turns, or open a canned query.",
+        "description_html": "Every version of every briefing the worker archived. Start with "
+        "briefings, search paragraphs and turns, or open a canned query. Follow the changes "
+        '(new briefings, edits, briefings gone) in a feed reader: <a href="/-/feeds/changes.atom">'
+        "changes.atom</a>; a briefing's page links its site's and its speaker's feeds.",
         "databases": {
             database: {
                 "description": "Read-only view of the live archive.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -95,7 +96,9 @@ def _sections(record: Record) -> list[dict[str, Any]]:
     shown = []
     for section in record.sections:
         items = []
-        for turn in section.turns or (Turn("answer", record.speaker, p) for p in section.paragraphs):
+        for turn in section.turns or (
+            Turn("answer", record.speaker, p) for p in section.paragraphs
+        ):
             statement = section.part == "statements"
             label = "" if statement else turn_label(turn, record.language)
             role = "statement" if statement else turn.role
@@ -174,6 +177,7 @@ async def _briefing(datasette: Any, request: Any, diff: bool) -> Response:
         "record": briefing.record,
         "database": database.name,
         "route": f"{ROUTE}/{document_id}",
+        "feeds": _feeds(briefing.record),
         "sections": _sections(briefing.record),
         "diff": _diff(diff_records(briefing.before, briefing.record))
         if diff and briefing.before is not None
@@ -182,6 +186,25 @@ async def _briefing(datasette: Any, request: Any, diff: bool) -> Response:
     template = "briefing_diff.html" if diff else "briefing.html"
     html = await datasette.render_template(template, context, request=request)
     return Response.html(html)
+
+
+def _feeds(record: Record) -> list[dict[str, str]]:
+    """The Atom feeds a briefing's page links: all changes, its site's, its speaker's."""
+    feeds = [{"title": "All changes", "href": f"{atom.ROUTE}/changes.atom"}]
+    if record.site:
+        site = quote(record.site, safe="")
+        feeds.append(
+            {"title": f"Changes on {record.site}", "href": f"{atom.ROUTE}/site/{site}.atom"}
+        )
+    if record.speaker:
+        speaker = quote(record.speaker, safe="")
+        feeds.append(
+            {
+                "title": f"Briefings by {record.speaker}",
+                "href": f"{atom.ROUTE}/speaker/{speaker}.atom",
+            }
+        )
+    return feeds
 
 
 async def briefing_page(datasette: Any, request: Any) -> Response:
