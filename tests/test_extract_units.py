@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from worker import parse_page
-from worker.charset import decode_html
 from worker.errors import ExtractError
 from worker.extract.dates import find_trailing_date, parse_date_line, parse_time_only
 from worker.extract.labels import LabelReader
 from worker.extract.text import normalise
+from worker.page import decode_html
 
 RUSSIAN = "<html><body><p>Брифинг официального представителя</p></body></html>"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from worker.daemon.lockfile import hold_archive_lock, lock_path
 from worker.errors import ArchiveLocked
-from worker.lockfile import hold_archive_lock, lock_path
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from worker.lockfile import hold_archive_lock
+from worker.daemon.lockfile import hold_archive_lock
 with hold_archive_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(60)

@@ -38,8 +38,8 @@ from worker.profiles import Profiles, load_profiles
 from worker.urls import check as check_url
 
 if TYPE_CHECKING:
+    from worker.daemon.status import WorkerStatus
     from worker.pipeline import Context
-    from worker.status import WorkerStatus
 
 DEMO_WEB_PORT = 8401  # `demo --serve`: the web view of the demo archive, beside the sample site
 
@@ -637,7 +637,7 @@ def reparse(options: Options, all_versions: bool) -> None:
 @click.pass_obj
 def status(options: Options, as_json: bool, check: bool) -> None:
     """Sources with their last and next runs, failures, counts and archive size."""
-    from worker.status import worker_status
+    from worker.daemon.status import worker_status
 
     with _context(options, reading=True) as ctx:
         report = worker_status(options.config, ctx.archive)

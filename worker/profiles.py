@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from worker import urls
+from worker.config import Table, read_toml
 from worker.errors import BadURL, ConfigError
-from worker.tomlfile import Table, read_toml
 
 GENERIC = "generic"
 

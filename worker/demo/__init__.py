@@ -21,10 +21,10 @@ from worker.archive.db import Archive
 from worker.archive.queries import get_version, list_versions, resolve_document
 from worker.config import WorkerConfig, load_config
 from worker.daemon import run_daemon
+from worker.daemon.lockfile import hold_archive_lock
 from worker.demo.site import DEMO_BASE_URL, SampleSite
 from worker.diff import diff_records, render_diff_text
 from worker.errors import ArchiveError, BadURL, ConfigError
-from worker.lockfile import hold_archive_lock
 from worker.profiles import default_sites_dir
 from worker.urls import host_of
 

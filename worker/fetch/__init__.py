@@ -26,7 +26,7 @@
    corrupt or cut-short compressed body are a `TransportError`.
 7. Content: a declared Content-Type other than text/html or application/xhtml+xml (text/plain
    included) raises `NotHTML` before the body is read; a missing one is accepted. The body is
-   decoded by `worker.charset` into `Page.text`.
+   decoded by `worker.page.decode_html` into `Page.text`.
 8. Statuses: a final 2xx or 304 is a `Page`; anything else (404 and 410 included) raises
    `HTTPStatusError` with `.status`. Every error is one line naming the requested URL, plus the
    hop's URL when a redirect or robots.txt was at fault.

@@ -14,8 +14,9 @@ from worker.archive.db import Archive
 from worker.archive.models import ArchiveStatus, RunInfo
 from worker.archive.status import status_summary
 from worker.config import Schedule, Source, WorkerConfig
+from worker.daemon import period, source_trigger
+from worker.daemon.lockfile import DaemonInfo, daemon_info
 from worker.errors import shown
-from worker.lockfile import DaemonInfo, daemon_info
 
 # A run is overdue once it is later than this past its time (or one period, if longer): runs
 # queue behind each other's pages, so a few minutes late is normal.
@@ -109,8 +110,6 @@ def _overdue(source: Source, last: RunInfo | None, upcoming: str | None, now: da
     """Whether a source that has run before is well past its next run."""
     if last is None or upcoming is None:
         return False
-    from worker.daemon import period
-
     grace = max(OVERDUE_GRACE, period(source.schedule))
     return (now - datetime.fromisoformat(upcoming)).total_seconds() > grace
 
@@ -151,8 +150,6 @@ def _next_run(
     if not source.schedule.cron and not source.schedule.interval:
         return None
     if source.schedule.cron:
-        from worker.daemon import source_trigger
-
         trigger = source_trigger(source.schedule, jitter=False)
         upcoming = trigger.get_next_fire_time(None, now)
     elif last is None:

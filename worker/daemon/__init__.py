@@ -71,9 +71,9 @@ from worker.archive import (
     source_state,
 )
 from worker.config import Schedule, Source, WorkerConfig
+from worker.daemon.lockfile import hold_archive_lock
 from worker.errors import BriefingsError
 from worker.fetch import Fetcher, make_client
-from worker.lockfile import hold_archive_lock
 from worker.notify import Notifier
 from worker.pipeline import Context, RunReport, open_context, recheck_due, run_source
 
