@@ -72,12 +72,12 @@ from worker.archive import due_for_recheck, export_records, known_urls
 from worker.archive.db import Archive
 from worker.archive.texts import passages
 from worker.cli import main as briefings
+from worker.cli.progress import progress_bar
 from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
 from worker.extract import extract
 from worker.page import Page
 from worker.pipeline import archive_url, open_context, reparse
 from worker.profiles import load_profiles
-from worker.progress import progress_bar
 
 EDIT_EVERY = 100  # every 100th page has a second edition once the site is told so
 _NUMBER = re.compile(r"(\d{7})")

@@ -237,7 +237,7 @@ allowed_hosts = ["127.0.0.1"]
 def test_a_resumed_walk_keeps_the_listings_after_the_interrupted_one(tmp_path: Path) -> None:
     """Two paginated listings: stopping inside the first one's pages must not skip the second."""
     from worker.config import Source
-    from worker.pipeline import _backfill_listings
+    from worker.pipeline.runs import _backfill_listings
 
     source = Source(
         name="two",

@@ -26,9 +26,9 @@ from httpserver import LocalServer, Reply
 
 from worker import daemon as daemon_module
 from worker.archive import Archive, RunCounts, get_version, resolve_document
+from worker.cli.group import setup_logging
 from worker.config import Schedule, WorkerConfig, load_config
 from worker.daemon import Jobs, _log_run, build_scheduler, period, run_daemon, source_trigger
-from worker.logs import setup_logging
 from worker.pipeline import RunReport
 from worker.profiles import load_profiles
 

@@ -1,4 +1,4 @@
-"""`worker.lanes`: a run's pages grouped by host, a lane (thread) per host, errors and stop."""
+"""`worker.pipeline.runs`: a run's pages grouped by host, a lane (thread) per host, errors and stop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from worker.lanes import by_host, run_in_lanes
+from worker.pipeline.runs import by_host, run_in_lanes
 
 URLS = [
     "https://a.example/1",

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from worker.archive import Archive, store_page
+from worker.cli.progress import on_terminal, progress_bar
 from worker.extract import PARSER_VERSION, extract
 from worker.page import Page
 from worker.profiles import load_profiles
-from worker.progress import on_terminal, progress_bar
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -15,7 +15,7 @@ Jobs run at once, each on a thread of its own (a pool of one per source plus one
 job) in a `Context` of its own (its own SQLite connection), all sharing one HTTP client and one
 `Fetcher`, so robots.txt is read once per host and every request to a host takes that host's
 turn in one pacer, whichever job asks (a source and the recheck job, both on mid.ru, are paced
-as one). Within a run, pages on different hosts go at once too (`worker.lanes`): a slow or
+as one). Within a run, pages on different hosts go at once too (`worker.pipeline.runs`): a slow or
 stalled host delays only its own pages. `--once` runs every source at once, then the recheck job.
 
 A failing source (the run failed, or every page it tried failed) is backed off exponentially
