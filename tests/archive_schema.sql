@@ -1,8 +1,10 @@
--- user_version 5
+-- user_version 6
 CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
 CREATE INDEX documents_document_number ON documents (document_number);
+CREATE INDEX documents_gone ON documents (gone_at) WHERE gone_at IS NOT NULL;
+CREATE INDEX documents_newest ON documents (published IS NULL, published DESC, id DESC);
 CREATE INDEX documents_next_check_at ON documents (next_check_at);
 CREATE INDEX documents_title ON documents (title);
 CREATE INDEX fetches_capture_id ON fetches (capture_id);
@@ -173,7 +175,7 @@ CREATE TABLE "versions" (
    "record_schema" INTEGER,
    "identity" TEXT NOT NULL,
    "parser_version" TEXT NOT NULL,
-   "capture_id" INTEGER REFERENCES "captures"("id"),
+   "capture_id" INTEGER REFERENCES "captures"("id"), passages INTEGER NOT NULL DEFAULT 0,
    UNIQUE ("document_id", "number")
 );
 CREATE TRIGGER "passages_ad" AFTER DELETE ON "passages" BEGIN

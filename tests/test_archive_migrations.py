@@ -108,6 +108,9 @@ def test_schema_1_upgrades_with_every_record_and_search_intact(tmp_path: Path) -
         counts = [len(list(passages(record))) for record in stored]
         total = archive.conn.execute("SELECT count(*) FROM texts").fetchone()[0]
         assert total == sum(counts)
+        # Migration 6 stored each version's passage count, as a new version's is written.
+        stored_counts = archive.conn.execute("SELECT passages FROM versions ORDER BY id")
+        assert [row[0] for row in stored_counts] == counts
         hits = search(archive, '"disaster management"')
         assert hits and all("[disaster management]" in hit.snippet for hit in hits)
         assert search(archive, "эпидемиологическ*")  # the Russian fixture's text, indexed again

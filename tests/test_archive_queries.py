@@ -30,6 +30,7 @@ from worker.archive.migrations import SCHEMA_VERSION
 from worker.archive.models import PASSAGE_COLUMNS
 from worker.archive.queries import summarise
 from worker.archive.search import fts_query
+from worker.archive.texts import passages
 from worker.diff import diff_records, render_diff_text
 from worker.errors import DocumentNotFound, SearchQueryError, VersionNotFound
 from worker.page import Page
@@ -334,6 +335,12 @@ def test_status_summary(archive: Archive) -> None:
     status = status_summary(archive)
     assert (status.documents, status.versions, status.gone) == (5, 6, 0)
     assert status.captures == 6 and status.fetches == 18 and status.passages > 100
+    # The stored per-version counts (migration 6) are every version's passages, as read back.
+    counted = sum(
+        len(list(passages(get_version(archive, d, v).record)))
+        for d, v in archive.conn.execute("SELECT document_id, number FROM versions")
+    )
+    assert status.passages == counted
     assert status.size_bytes > 0 and status.schema_version == SCHEMA_VERSION
     assert len(status.recent_errors) == 10
     assert status.recent_errors[0].outcome == "error: http status 11"

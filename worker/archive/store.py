@@ -307,6 +307,7 @@ def _add_version(
                 "identity": record.identity(),
                 "parser_version": made.parser_version,
                 "capture_id": capture_id,
+                "passages": sum(1 for _ in texts.passages(record)),  # what `status` sums
             }
         )
         .last_pk

@@ -9,8 +9,9 @@ then, if it has one, a step in Python (moving data, rebuilding a table).
 One module per migration: `m1_create.py` (the first schema), `m2_compact.py` (records
 compressed, a contentless index), 3 is the notification outbox (`worker/archive/outbox.py`),
 `m4_readable.py` (every version's text in plain tables, FTS5 the sqlite-utils way, `moved`, the
-views), 5 adds the links a run's listings gave to `runs`. The tables are plain tables that `sqlite3`,
-`sqlite-utils` and Datasette read as they are.
+views), 5 adds the links a run's listings gave to `runs`, `m6_counted.py` stores each version's
+passage count and indexes what `list` and `status` read. The tables are plain tables that
+`sqlite3`, `sqlite-utils` and Datasette read as they are.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from worker.archive import outbox
-from worker.archive.migrations import m1_create, m2_compact, m4_readable
+from worker.archive.migrations import m1_create, m2_compact, m4_readable, m6_counted
 from worker.errors import ArchiveError
 
 
@@ -57,6 +58,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             # read backwards in full to find ten of them.
             "CREATE INDEX fetches_errors ON fetches (id) WHERE outcome LIKE 'error: %'",
         ),
+    ),
+    Migration(
+        6,
+        "each version's passage count stored; documents indexed newest first and when gone",
+        m6_counted.STATEMENTS,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
