@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from conftest import store_record
 
-from worker.archive import Archive, store_page
-from worker.page import Page
+from worker.archive import Archive
 from worker.record import Record
 
 TESTS = Path(__file__).parent
@@ -35,8 +35,8 @@ def fixture_archive(folder: Path) -> Path:
                 continue
             record = Record.from_dict(data)
             url = record.url or f"https://real.example/{golden.stem}"
-            page = Page.from_bytes(html.read_bytes(), url=url)
-            store_page(archive, page, record, source=None, parser_version="golden", duration=0.0)
+            store_record(archive, record, url=url, body=html.read_bytes(), source=None,
+                         parser_version="golden", duration=0.0)  # fmt: skip
     return path
 
 

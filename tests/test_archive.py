@@ -4,15 +4,14 @@ reparse candidates, recheck scheduling and the daemon's bookkeeping."""
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import zstandard
+from conftest import fixture_html, fixture_record
 
 from worker.archive import (
     Archive,
@@ -46,7 +45,6 @@ from worker.errors import ArchiveError
 from worker.page import Page
 from worker.record import Record, Turn
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 SCHEMA_FILE = Path(__file__).parent / "archive_schema.sql"
 SEED = "globalsecurity-2020-11-05"
 URL = "https://www.globalsecurity.org/wmd/library/news/russia/2020/russia-201105-russia-mfab01.htm"
@@ -54,14 +52,13 @@ T0 = "2024-06-01T12:00:00+00:00"
 
 
 def seed_record() -> Record:
-    with open(FIXTURES / f"{SEED}.json", encoding="utf-8") as file:
-        return Record.from_dict(json.load(file))
+    return fixture_record(SEED)
 
 
 def page_for(
     record: Record, body: bytes | None = None, headers: dict[str, str] | None = None
 ) -> Page:
-    raw = (FIXTURES / f"{SEED}.html").read_bytes() if body is None else body
+    raw = fixture_html(SEED) if body is None else body
     return Page.from_bytes(raw, url=record.url, headers=headers, fetched_at=T0)
 
 
@@ -89,12 +86,6 @@ def with_new_turn(record: Record) -> Record:
 
 def rows(archive: Archive, sql: str, *params: object) -> list[tuple[object, ...]]:
     return [tuple(row) for row in archive.conn.execute(sql, params)]
-
-
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[Archive]:
-    with Archive.open(tmp_path / "archive.db") as opened:
-        yield opened
 
 
 # --- the schema -------------------------------------------------------------------------------
@@ -291,7 +282,7 @@ def test_store_page_without_any_url_is_refused(archive: Archive) -> None:
 
 def test_capture_is_compressed_and_content_addressed(archive: Archive) -> None:
     record = seed_record()
-    body = (FIXTURES / f"{SEED}.html").read_bytes()
+    body = fixture_html(SEED)
     store(archive, record)
     store(archive, edited(record))  # new version, same bytes: still one capture
     ((sha, size, blob, capture_url),) = rows(

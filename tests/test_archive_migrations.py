@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import zstandard
+from conftest import fixture_html, fixture_record
 
 from worker.archive import (
     Archive,
@@ -27,14 +28,12 @@ from worker.archive.texts import passages
 from worker.errors import ArchiveError
 from worker.record import Record
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 NAMES = ("midru-2024-05-29", "globalsecurity-2020-11-05", "midru-ru-2020-11-05")
 T0 = "2024-06-01T12:00:00+00:00"
 
 
 def fixture(name: str) -> tuple[Record, bytes]:
-    record = Record.from_dict(json.loads((FIXTURES / f"{name}.json").read_text()))
-    return record, (FIXTURES / f"{name}.html").read_bytes()
+    return fixture_record(name), fixture_html(name)
 
 
 def outline(record: Record) -> str:

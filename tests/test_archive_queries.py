@@ -3,13 +3,13 @@ full-text search with its filters and refusals, streaming exports and the status
 
 from __future__ import annotations
 
-import json
 import types
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import fixture_record, store_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +24,6 @@ from worker.archive import (
     search,
     status_summary,
     store_failure,
-    store_page,
 )
 from worker.archive.migrations import SCHEMA_VERSION
 from worker.archive.models import PASSAGE_COLUMNS
@@ -33,28 +32,20 @@ from worker.archive.search import fts_query
 from worker.archive.texts import passages
 from worker.diff import diff_records, render_diff_text
 from worker.errors import DocumentNotFound, SearchQueryError, VersionNotFound
-from worker.page import Page
 from worker.record import Record, Section, TocEntry, Turn
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 GS = "https://www.globalsecurity.org/wmd/library/news/russia/2020/russia-201105-russia-mfab01.htm"
 MID = "https://mid.ru/en/press_service/spokesman/briefings/1955710/"
 MIRROR = "https://www.globalsecurity.org/wmd/library/news/russia/2024/russia-240529-mfa01.htm"
 EMBASSY = "https://embassy.example/briefings/2020-11-05"
 
 
-def fixture(name: str) -> Record:
-    with open(FIXTURES / f"{name}.json", encoding="utf-8") as file:
-        return Record.from_dict(json.load(file))
+fixture = fixture_record
 
 
 def put(archive: Archive, record: Record, now: str, url: str | None = None) -> int:
     record = record.with_url(url) if url else record
-    page = Page.from_bytes(record.to_json().encode(), url=record.url)
-    result = store_page(
-        archive, page, record, source="test", parser_version="p1", duration=0.1, now=now
-    )
-    return result.document_id
+    return store_record(archive, record, now=now).document_id
 
 
 def edit_first_paragraph(record: Record, text: str) -> Record:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import PAGES, fixture_html, fixture_record, store_record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +22,6 @@ from worker.archive import (
     get_version,
     iter_reparse_candidates,
     list_versions,
-    store_page,
 )
 from worker.archive.captures import Dictionaries
 from worker.archive.db import PAGE_SIZE
@@ -31,22 +30,12 @@ from worker.errors import ArchiveError
 from worker.page import Page
 from worker.record import Record, Section, TocEntry, Turn
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
-RECORDS = sorted(FIXTURES.glob("*.json"))
+RECORDS = sorted(PAGES.glob("*.json"))
 T0 = "2024-06-01T12:00:00+00:00"
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[Archive]:
-    with Archive.open(tmp_path / "archive.db") as opened:
-        yield opened
-
-
 def put(archive: Archive, record: Record, url: str, body: bytes | None = None) -> int:
-    page = Page.from_bytes(body or record.to_json().encode(), url=url)
-    result = store_page(archive, page, record, source="test", parser_version="p1",
-                        duration=0.1, now=T0)  # fmt: skip
-    return result.document_id
+    return store_record(archive, record, url=url, body=body, now=T0).document_id
 
 
 def empty_sections(record: Record) -> Record:
@@ -78,8 +67,8 @@ def test_every_fixture_record_reads_back_exactly(archive: Archive, path: Path) -
 
 
 def test_a_version_is_plain_text_beside_its_compressed_capture(archive: Archive) -> None:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
-    html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
+    record = fixture_record("midru-2024-05-29")
+    html = fixture_html("midru-2024-05-29")
     put(archive, record, "https://mid.ru/en/a/", html)
     texts = {row[0] for row in archive.conn.execute("SELECT text FROM passages")}
     for section in record.sections:
@@ -90,7 +79,7 @@ def test_a_version_is_plain_text_beside_its_compressed_capture(archive: Archive)
 
 
 def test_list_versions_compares_rebuilt_records(archive: Archive) -> None:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    record = fixture_record("midru-2024-05-29")
     url = "https://mid.ru/en/a/"
     last = record.sections[-1]
     turn = Turn(role="question", speaker="TASS", text="A follow-up?\n\nWith two paragraphs.")
@@ -145,8 +134,8 @@ def test_any_record_reads_back_exactly(record: Record) -> None:
 
 # --- captures, compressed against a base capture of their host ---------------------------------
 
-MIDRU = (FIXTURES / "midru-2024-05-29.html").read_bytes()
-GLOBALSECURITY = (FIXTURES / "globalsecurity-2020-11-05.html").read_bytes()
+MIDRU = fixture_html("midru-2024-05-29")
+GLOBALSECURITY = fixture_html("globalsecurity-2020-11-05")
 
 
 def variant(template: bytes, seed: int) -> bytes:
@@ -261,7 +250,7 @@ def test_the_dictionary_cache_is_bounded(tmp_path: Path) -> None:
 
 
 def test_reparse_reads_captures_compressed_with_a_base(archive: Archive) -> None:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    record = fixture_record("midru-2024-05-29")
     bodies = [variant(MIDRU, n) for n in range(3)]
     for n, body in enumerate(bodies):
         put(archive, record.with_url(f"https://mid.ru/{n}/"), f"https://mid.ru/{n}/", body)
@@ -284,12 +273,12 @@ def test_a_new_archive_has_8_kib_pages_an_old_one_keeps_its_own(tmp_path: Path) 
     old.close()
     with Archive.open(tmp_path / "old.db") as archive:
         assert archive.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
-        record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+        record = fixture_record("midru-2024-05-29")
         assert get_version(archive, put(archive, record, "https://mid.ru/a/")).record == record
 
 
 def test_search_reads_the_index_sqlite_utils_made(archive: Archive) -> None:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    record = fixture_record("midru-2024-05-29")
     put(archive, record, "https://mid.ru/a/")
     by_text = search(archive, '"disaster management"')
     assert by_text and all("[disaster management]" in hit.snippet for hit in by_text)
@@ -301,8 +290,8 @@ def test_search_reads_the_index_sqlite_utils_made(archive: Archive) -> None:
 
 
 def stored_midru(archive: Archive) -> tuple[int, Record]:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
-    html = (FIXTURES / "midru-2024-05-29.html").read_bytes()
+    record = fixture_record("midru-2024-05-29")
+    html = fixture_html("midru-2024-05-29")
     return put(archive, record, "https://mid.ru/en/a/", html), record
 
 
@@ -330,7 +319,7 @@ def test_a_record_that_does_not_match_its_identity_is_an_error(archive: Archive)
 def test_an_edited_page_is_compressed_against_its_documents_first_capture(
     archive: Archive,
 ) -> None:
-    record = Record.from_dict(json.loads((FIXTURES / "midru-2024-05-29.json").read_text()))
+    record = fixture_record("midru-2024-05-29")
     url = "https://mid.ru/en/a/"
     put(archive, record.with_url("https://mid.ru/en/other/"), "https://mid.ru/en/other/", MIDRU)
     first = variant(MIDRU, 1)

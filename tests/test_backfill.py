@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import HTML, LISTING, ROOT, fixture_html, write_config
+from httpserver import LocalServer, Reply
 
 from worker.cli import main
 from worker.demo.site import SampleSite
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGE = (ROOT / "tests" / "fixtures" / "pages" / "midru-2024-05-29.html").read_bytes()
-LISTING = "/en/press_service/spokesman/briefings/"
+PAGE = fixture_html("midru-2024-05-29")
 PER_PAGE = 3
 LISTING_PAGES = 4
 FIRST_DAY = date(2024, 6, 1)
@@ -66,36 +66,30 @@ def briefing(n: int) -> bytes:
     )
 
 
-@pytest.fixture
-def site() -> Iterator[SampleSite]:
+def listing_site() -> dict[str, bytes]:
+    """Four listing pages of three briefings each, newest first."""
     pages = {LISTING: listing_page(1)}
     for number in range(2, LISTING_PAGES + 1):
         pages[f"{LISTING}?PAGEN_1={number}"] = listing_page(number)
     for n in range(PER_PAGE * LISTING_PAGES):
         pages[briefing_path(n)] = briefing(n)
-    with SampleSite(pages) as served:
+    return pages
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    with SampleSite(listing_site()) as served:
         yield served
 
 
-def write_config(tmp_path: Path, site: SampleSite, min_interval: str = "0") -> Path:
-    path = tmp_path / "worker.toml"
-    path.write_text(
-        f"""
-archive = "{tmp_path / "archive.db"}"
-[politeness]
-min_interval = "{min_interval}"
-retries = 0
-[[sources]]
-name = "local"
-site = "mid.ru"
-listing_urls = ["{site.base_url}{LISTING}"]
-link_pattern = '/briefings/\\d{{7}}/$'
-allowed_hosts = ["127.0.0.1"]
-backfill_pages = 10
-""",
-        encoding="utf-8",
+def backfill_config(tmp_path: Path, base_url: str) -> Path:
+    return write_config(
+        tmp_path,
+        base_url + LISTING,
+        name="local",
+        link_pattern=r"/briefings/\d{7}/$",
+        source={"backfill_pages": 10},
     )
-    return path
 
 
 def archived(tmp_path: Path) -> list[str]:
@@ -106,7 +100,7 @@ def archived(tmp_path: Path) -> list[str]:
 def test_backfill_walks_pages_and_resumes_where_it_stopped(
     site: SampleSite, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, site)
+    config = backfill_config(tmp_path, site.base_url)
     first = CliRunner().invoke(
         main, ["--config", str(config), "backfill", "--source", "local", "--pages", "2"]
     )
@@ -126,7 +120,7 @@ def test_backfill_walks_pages_and_resumes_where_it_stopped(
 
 
 def test_backfill_since_stops_at_the_date(site: SampleSite, tmp_path: Path) -> None:
-    config = write_config(tmp_path, site)
+    config = backfill_config(tmp_path, site.base_url)
     since = briefing_day(4).isoformat()  # briefings 0..4 are on or after it
     result = CliRunner().invoke(
         main, ["--config", str(config), "backfill", "--source", "local", "--since", since]
@@ -136,37 +130,24 @@ def test_backfill_since_stops_at_the_date(site: SampleSite, tmp_path: Path) -> N
 
 
 def test_backfill_killed_midway_resumes_without_loss_or_duplicates(
-    site: SampleSite, tmp_path: Path
+    local_server: LocalServer, tmp_path: Path
 ) -> None:
-    # One request a second: slow enough to kill the walk part-way through, deterministically
-    # after its first listing page has been recorded.
-    config = write_config(tmp_path, site, min_interval="0.4s")
-    command = [
-        sys.executable,
-        "-m",
-        "worker",
-        "--config",
-        str(config),
-        "backfill",
-        "--source",
-        "local",
-    ]
+    # The second listing page stalls (until it is routed anew or the server closes), so the walk
+    # is killed after its first listing page was recorded, however fast the machine; no pacing.
+    for path, body in listing_site().items():
+        local_server.route(path, Reply(200, body, HTML))
+    second_page = f"{LISTING}?PAGEN_1=2"
+    local_server.route(second_page, Reply(200, listing_page(2), HTML, delay=120))
+    config = backfill_config(tmp_path, local_server.url(""))
+    command = [sys.executable, "-m", "worker", "--config", str(config), "backfill", "--source", "local"]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
-            if (tmp_path / "archive.db").exists():
-                try:
-                    with sqlite3.connect(tmp_path / "archive.db", timeout=30) as db:
-                        row = db.execute(
-                            "SELECT pages_done FROM backfill WHERE source = 'local'"
-                        ).fetchone()
-                except sqlite3.OperationalError:  # the file exists before its tables do
-                    row = None
-                if row and row[0] >= 1:
-                    break
+            if local_server.paths().count(second_page) and backfill_pages_done(tmp_path) == 1:
+                break
             time.sleep(0.05)
         else:
             pytest.fail("the backfill never finished its first listing page")
@@ -175,8 +156,8 @@ def test_backfill_killed_midway_resumes_without_loss_or_duplicates(
         process.wait()
     with sqlite3.connect(tmp_path / "archive.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    done_before = len(archived(tmp_path))
-    assert PER_PAGE <= done_before < PER_PAGE * LISTING_PAGES
+    assert len(archived(tmp_path)) == PER_PAGE  # the first listing page's briefings, no more
+    local_server.route(second_page, Reply(200, listing_page(2), HTML))
     resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     urls = archived(tmp_path)
@@ -184,6 +165,17 @@ def test_backfill_killed_midway_resumes_without_loss_or_duplicates(
     with sqlite3.connect(tmp_path / "archive.db") as db:
         assert db.execute("SELECT count(*) FROM versions").fetchone() == (PER_PAGE * LISTING_PAGES,)
         assert db.execute("SELECT done FROM backfill WHERE source = 'local'").fetchone() == (1,)
+
+
+def backfill_pages_done(tmp_path: Path) -> int | None:
+    if not (tmp_path / "archive.db").exists():
+        return None
+    try:
+        with sqlite3.connect(tmp_path / "archive.db", timeout=30) as db:
+            row = db.execute("SELECT pages_done FROM backfill WHERE source = 'local'").fetchone()
+    except sqlite3.OperationalError:  # the file exists before its tables do
+        return None
+    return row[0] if row else None
 
 
 def test_monthly_indexes_are_walked_back_and_resumed(tmp_path: Path) -> None:
@@ -194,9 +186,7 @@ def test_monthly_indexes_are_walked_back_and_resumed(tmp_path: Path) -> None:
     for _ in range(4):
         months.append(month)
         month = (month - timedelta(days=1)).replace(day=1)
-    gs_page = (
-        ROOT / "tests" / "fixtures" / "pages" / "globalsecurity-2023-10-12.html"
-    ).read_bytes()
+    gs_page = fixture_html("globalsecurity-2023-10-12")
     pages: dict[str, bytes] = {}
     for i, month in enumerate(months):
         path = f"/wmd/library/news/russia/{month.year}/russia-{month:%y%m}01-russia-mfab01.htm"
@@ -208,21 +198,12 @@ def test_monthly_indexes_are_walked_back_and_resumed(tmp_path: Path) -> None:
         ).encode()
         pages[path] = gs_page.replace(b"1952-12-10-2023", f"{1952 + i}-01-{month:%m-%Y}".encode())
     with SampleSite(pages) as site:
-        config = tmp_path / "worker.toml"
-        config.write_text(
-            f"""
-archive = "{tmp_path / "archive.db"}"
-[politeness]
-min_interval = 0
-retries = 0
-[[sources]]
-name = "gs"
-site = "globalsecurity"
-listing_urls = ["{site.base_url}/wmd/library/news/russia/{{year}}/index_{{month:02d}}.htm"]
-link_pattern = 'russia-\\d{{6}}-russia-mfab01\\.htm$'
-allowed_hosts = ["127.0.0.1"]
-""",
-            encoding="utf-8",
+        config = write_config(
+            tmp_path,
+            site.base_url + "/wmd/library/news/russia/{year}/index_{month:02d}.htm",
+            name="gs",
+            site="globalsecurity",
+            link_pattern=r"russia-\d{6}-russia-mfab01\.htm$",
         )
         since = months[-1].isoformat()
         args = ["--config", str(config), "backfill", "--source", "gs", "--since", since]

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import FIXTURES, LISTING, fixture_html, fixture_record, store_record, write_config
 
 from worker.cli import main
 from worker.demo.site import SampleSite
 
-FIXTURES = Path(__file__).parent / "fixtures"
-BRIEFING = "/en/press_service/spokesman/briefings/1955710/"
-CHALLENGE = "/en/press_service/spokesman/briefings/1950309/"
-PAGE_BYTES = (FIXTURES / "pages" / "midru-2024-05-29.html").read_bytes()
+BRIEFING = f"{LISTING}1955710/"
+CHALLENGE = f"{LISTING}1950309/"
+PAGE_BYTES = fixture_html("midru-2024-05-29")
 
 
 @pytest.fixture
@@ -38,25 +38,7 @@ def site() -> Iterator[SampleSite]:
 
 @pytest.fixture
 def config(tmp_path: Path, site: SampleSite) -> Path:
-    path = tmp_path / "worker.toml"
-    path.write_text(
-        f"""
-archive = "{tmp_path / "archive.db"}"
-[politeness]
-min_interval = 0
-retries = 0
-timeout = "5s"
-deadline = "10s"
-[[sources]]
-name = "local-midru"
-site = "mid.ru"
-listing_urls = ["{site.base_url}/en/press_service/spokesman/briefings/"]
-link_pattern = '/briefings/\\d+/$'
-allowed_hosts = ["127.0.0.1"]
-""",
-        encoding="utf-8",
-    )
-    return path
+    return write_config(tmp_path, site.url(LISTING), name="local-midru")
 
 
 def run(config: Path, *args: str) -> Result:
@@ -311,15 +293,16 @@ def test_a_known_page_that_moves_is_marked_gone_and_archived_at_its_new_address(
         server.route("/robots.txt", Reply(404))
         server.route(BRIEFING, Reply(200, PAGE_BYTES, {"Content-Type": "text/html; charset=utf-8"}))
         db = str(tmp_path / "archive.db")
+        fast = ["--config", str(write_config(tmp_path)), "--db", db]
         first = CliRunner().invoke(
-            main, ["--db", db, "fetch", "--site", "mid.ru", server.url(BRIEFING), "--json"]
+            main, [*fast, "fetch", "--site", "mid.ru", server.url(BRIEFING), "--json"]
         )
         assert json.loads(first.stdout)[0]["outcome"] == "new"
         moved = "/en/press_service/spokesman/briefings/1955711/"
         server.redirect(BRIEFING, moved, status=301)
         server.route(moved, Reply(200, PAGE_BYTES, {"Content-Type": "text/html; charset=utf-8"}))
         second = CliRunner().invoke(
-            main, ["--db", db, "fetch", "--site", "mid.ru", server.url(BRIEFING), "--json"]
+            main, [*fast, "fetch", "--site", "mid.ru", server.url(BRIEFING), "--json"]
         )
         assert json.loads(second.stdout)[0]["url"] == server.url(moved)
     with sqlite3.connect(db) as conn:
@@ -332,18 +315,14 @@ def test_output_cut_short_by_its_reader_stops_quietly(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from worker.archive import Archive, store_page
-    from worker.page import Page
-    from worker.record import Record
+    from worker.archive import Archive
 
-    pages = Path(__file__).parent / "fixtures" / "pages"
+    record = fixture_record("midru-2024-05-29")
     with Archive.open(tmp_path / "archive.db") as archive:
         for number in range(40):  # ~40 records of JSON: more than a pipe's buffer
-            record = Record.from_dict(json.loads((pages / "midru-2024-05-29.json").read_text()))
             url = f"https://mid.ru/en/a/{number}/"
-            body = (pages / "midru-2024-05-29.html").read_bytes() + str(number).encode()
-            store_page(archive, Page.from_bytes(body, url=url), record.with_url(url),
-                       source=None, parser_version="p1", duration=0.1)  # fmt: skip
+            body = fixture_html("midru-2024-05-29") + str(number).encode()
+            store_record(archive, record.with_url(url), body=body, source=None)
     command = [sys.executable, "-m", "worker", "--db", str(tmp_path / "archive.db"), "export"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
@@ -375,14 +354,7 @@ def test_a_listing_link_that_redirects_is_fetched_once_not_every_run(tmp_path: P
         )
         server.redirect(old, new, status=302)
         server.route(new, Reply(200, PAGE_BYTES, html))
-        path = tmp_path / "worker.toml"
-        path.write_text(
-            f'archive = "{tmp_path / "archive.db"}"\n[politeness]\nmin_interval = "0"\n'
-            f'retries = 0\n[[sources]]\nname = "local"\nsite = "mid.ru"\n'
-            f'listing_urls = ["{server.url(listing)}"]\n'
-            "link_pattern = '/briefings/\\d{7}/$'\nallowed_hosts = [\"127.0.0.1\"]\n",
-            encoding="utf-8",
-        )
+        path = write_config(tmp_path, server.url(listing), link_pattern=r"/briefings/\d{7}/$")
         for _ in range(3):
             result = CliRunner().invoke(main, ["--config", str(path), "run", "--once"])
             assert result.exit_code == 0, result.output

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import write_config
+
 from worker.demo import site_pages
 from worker.demo.site import SampleSite
 
@@ -23,6 +25,8 @@ def test_two_fetch_processes_at_once_no_error_no_duplicate(tmp_path: Path) -> No
             sys.executable,
             "-m",
             "worker",
+            "--config",
+            str(write_config(tmp_path)),  # no pacing: the processes meet as fast as they can
             "--db",
             str(db),
             "fetch",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import HTML, LISTING, ROOT, fixture_html, midru_listing, toml_table, write_config
 from httpserver import LocalServer, Reply
 
 from worker import daemon as daemon_module
@@ -32,12 +33,9 @@ from worker.daemon import Jobs, _log_run, build_scheduler, period, run_daemon, s
 from worker.pipeline import RunReport
 from worker.profiles import load_profiles
 
-FIXTURES = Path(__file__).parent / "fixtures"
-ROOT = Path(__file__).parent.parent
-LISTING = "/en/press_service/spokesman/briefings/"
 BRIEFING = f"{LISTING}1955710/"
 OTHER = f"{LISTING}1956688/"
-BRIEFING_HTML = (FIXTURES / "pages" / "midru-2024-05-29.html").read_bytes()
+BRIEFING_HTML = fixture_html("midru-2024-05-29")
 OTHER_HTML = BRIEFING_HTML.replace(b"May 29, 2024", b"June 6, 2024")
 OLD_SENTENCE = (
     "Accreditation for journalists is open on the Foreign Ministry’s website until June 3."
@@ -45,17 +43,6 @@ OLD_SENTENCE = (
 NEW_SENTENCE = (
     "Accreditation for journalists is open on the Foreign Ministry’s website until June 5."
 )
-
-
-def listing_html(*paths: str) -> bytes:
-    items = "".join(
-        f'<li class="announce__item"><a class="announce__link" href="{p}">Briefing</a></li>'
-        for p in paths
-    )
-    return f'<html><body><ul class="announce announce_articles">{items}</ul></body></html>'.encode()
-
-
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 def page(body: bytes, *, status: int = 200, delay: float = 0.0) -> Reply:
@@ -66,50 +53,31 @@ def page(body: bytes, *, status: int = 200, delay: float = 0.0) -> Reply:
 def site() -> Iterator[LocalServer]:
     """A mid.ru-style listing with two briefings; tests edit, slow down or break its pages."""
     with LocalServer() as server:
-        server.route(LISTING, page(listing_html(BRIEFING, OTHER)))
+        server.route(LISTING, page(midru_listing(BRIEFING, OTHER)))
         server.route(BRIEFING, page(BRIEFING_HTML))
         server.route(OTHER, page(OTHER_HTML))
         yield server
 
 
-def write_config(
+def daemon_config(
     tmp_path: Path, site: LocalServer, *, interval: str = "1s", retries: int = 0
 ) -> Path:
-    path = tmp_path / "worker.toml"
-    path.write_text(
-        f"""
-archive = "{tmp_path / "archive.db"}"
-
-[politeness]
-min_interval = 0
-retries = {retries}
-timeout = "5s"
-deadline = "10s"
-
-[recheck]
-after = ["1s"]
-every = "1s"
-interval = "{interval}"
-
-[[sources]]
-name = "sample"
-site = "mid.ru"
-listing_urls = ["{site.url(LISTING)}"]
-link_pattern = '/briefings/\\d{{6,8}}/$'
-allowed_hosts = ["127.0.0.1"]
-
-[sources.schedule]
-interval = "{interval}"
-""",
-        encoding="utf-8",
+    """The sample source and the recheck job every `interval`; every page due again 1 s on."""
+    recheck = toml_table("[recheck]", {"after": ["1s"], "every": "1s", "interval": interval})
+    return write_config(
+        tmp_path,
+        site.url(LISTING),
+        link_pattern=r"/briefings/\d{6,8}/$",
+        politeness={"retries": retries},
+        source={"schedule": {"interval": interval}},
+        extra="\n" + recheck,
     )
-    return path
 
 
 def config_for(
     tmp_path: Path, site: LocalServer, interval: str = "1s", *, retries: int = 0
 ) -> WorkerConfig:
-    path = write_config(tmp_path, site, interval=interval, retries=retries)
+    path = daemon_config(tmp_path, site, interval=interval, retries=retries)
     return load_config(path, load_profiles().names)
 
 
@@ -201,7 +169,7 @@ def test_a_failing_source_backs_off_and_is_reported_once(
         requests = len(site.paths())
         jobs.source("sample")  # backed off: not even a request
         assert len(site.paths()) == requests
-        site.route(LISTING, page(listing_html(BRIEFING)))
+        site.route(LISTING, page(midru_listing(BRIEFING)))
         jobs.source("sample", honour_backoff=False)
     warnings = [
         r for r in caplog.records if r.name == "worker.daemon" and r.levelno == logging.WARNING
@@ -217,7 +185,7 @@ def test_once_exits_1_when_a_source_fails(tmp_path: Path, site: LocalServer, bro
     """A failed run, or a run whose every page failed, makes `run --once` exit 1 for cron."""
     site.route(broken, page(b"<html><title>Internal Server Error</title></html>", status=500))
     if broken == BRIEFING:
-        site.route(LISTING, page(listing_html(BRIEFING)))
+        site.route(LISTING, page(midru_listing(BRIEFING)))
     assert run_daemon(config_for(tmp_path, site), db_path=tmp_path / "archive.db", once=True) == 1
 
 
@@ -344,7 +312,7 @@ def briefings(config: Path, *args: str) -> list[str]:
 def daemon(tmp_path: Path, site: LocalServer) -> Iterator[subprocess.Popen[str]]:
     """`briefings run` on the sample site with a 1-second schedule."""
     process = subprocess.Popen(
-        briefings(write_config(tmp_path, site), "run"),
+        briefings(daemon_config(tmp_path, site), "run"),
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -405,7 +373,7 @@ def test_sigterm_during_a_retry_after_wait_exits_0_at_once(
 ) -> None:
     """Without this, a page in retry kept the daemon alive for minutes past systemd's timeout."""
     site.route(LISTING, Reply(503, b"", {"Retry-After": "600"}))
-    config = write_config(tmp_path, site, interval="1h", retries=3)
+    config = daemon_config(tmp_path, site, interval="1h", retries=3)
     process = subprocess.Popen(briefings(config, "run"), cwd=ROOT, stderr=subprocess.PIPE,
                                text=True)  # fmt: skip
     try:
@@ -491,7 +459,7 @@ def test_the_lock_of_a_killed_daemon_is_taken_over(
 
 def test_once_with_json_logs(tmp_path: Path, site: LocalServer) -> None:
     done = subprocess.run(
-        briefings(write_config(tmp_path, site), "run", "--once", "--log-format", "json"),
+        briefings(daemon_config(tmp_path, site), "run", "--once", "--log-format", "json"),
         cwd=ROOT, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import PAGES, fixture_record
 
 from worker.diff import (
     RecordDiff,
@@ -18,14 +19,13 @@ from worker.diff import (
 )
 from worker.record import Record, TocEntry, Turn
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 FIXTURES = sorted(PAGES.glob("*.json"), key=lambda p: p.name)
 NAGORNO = 3  # "Update on Nagorno-Karabakh", 0-based, in the 2020-11-05 briefing
 REFUGEES = 13  # "Upcoming conference on refugees in Syria", an answers section
 
 
-def load(name: str = "globalsecurity-2020-11-05.json") -> Record:
-    return Record.from_dict(json.loads((PAGES / name).read_text(encoding="utf-8")))
+def load(name: str = "globalsecurity-2020-11-05") -> Record:
+    return fixture_record(name)
 
 
 def with_section(record: Record, index: int, **changes: object) -> Record:
@@ -40,8 +40,8 @@ def changed(diff: RecordDiff) -> list[SectionChange]:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_identical_records_give_an_empty_diff(path: Path) -> None:
-    record = load(path.name)
-    diff = diff_records(record, load(path.name))
+    record = load(path.stem)
+    diff = diff_records(record, load(path.stem))
     assert diff.is_empty
     assert not diff.fields and not diff.toc
     assert [s.status for s in diff.sections] == ["unchanged"] * len(record.sections)

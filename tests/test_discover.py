@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES
 
 from worker.config import Source, load_config
 from worker.discover import Listing, expand_listing_urls, months_back, parse_listing
 from worker.page import Page
 from worker.profiles import ListingRules, load_profiles
 
-FIXTURES = Path(__file__).parent / "fixtures"
 CONFIG = Path(__file__).parent.parent / "config" / "worker.toml"
 LISTINGS = [e for e in json.loads((FIXTURES / "index.json").read_text()) if e["kind"] == "listing"]
 

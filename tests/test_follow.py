@@ -11,6 +11,7 @@ from typing import Any
 import feedparser
 import pytest
 from click.testing import CliRunner, Result
+from conftest import PAGES, fixture_html, fixture_record, store_record
 from lxml import etree
 
 from worker.archive import Archive, store_gone, store_page
@@ -20,7 +21,6 @@ from worker.errors import ArchiveError
 from worker.page import Page
 from worker.record import Record
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 ZAKHAROVA = "midru-2024-05-29"  # mid.ru, 2024-05-29, Maria Zakharova
 ZAITSEV = "globalsecurity-2025-07-31"  # globalsecurity, 2025-07-31, Alexey Zaitsev
 OLD_2018 = "midru-2018-09-13"  # mid.ru, 2018-09-13
@@ -33,13 +33,12 @@ def url(name: str) -> str:
 
 
 def store(archive: Archive, name: str, now: str, edit: bool = False) -> None:
-    html = (PAGES / f"{name}.html").read_bytes()
-    record = Record.from_dict(json.loads((PAGES / f"{name}.json").read_text("utf-8")))
+    html = fixture_html(name)
+    record = fixture_record(name)
     if edit:
         html = html.replace(OLD.encode(), NEW.encode())
         record = Record.from_dict(json.loads(json.dumps(record.to_dict()).replace(OLD, NEW)))
-    page = Page.from_bytes(html, url=url(name), fetched_at=now)
-    store_page(archive, page, record, source=None, parser_version="p1", duration=0.1, now=now)
+    store_record(archive, record, url=url(name), body=html, now=now, source=None)
 
 
 @pytest.fixture

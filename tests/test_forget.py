@@ -9,18 +9,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import HTML, fixture_html, write_config
+from httpserver import LocalServer, Reply
 
-from tests.httpserver import LocalServer, Reply
 from worker.archive.captures import load
 from worker.archive.db import Archive
 from worker.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 PAGES = {
-    "/en/press_service/spokesman/briefings/1000001/": "midru-2024-05-29.html",
-    "/en/press_service/spokesman/briefings/1000002/": "midru-2018-09-13.html",
-    "/en/press_service/spokesman/briefings/1000003/": "midru-statement-2024-08-12.html",
+    "/en/press_service/spokesman/briefings/1000001/": "midru-2024-05-29",
+    "/en/press_service/spokesman/briefings/1000002/": "midru-2018-09-13",
+    "/en/press_service/spokesman/briefings/1000003/": "midru-statement-2024-08-12",
 }
 FIRST = "/en/press_service/spokesman/briefings/1000001/"
 
@@ -28,18 +27,19 @@ FIRST = "/en/press_service/spokesman/briefings/1000001/"
 @pytest.fixture
 def archived(tmp_path: Path) -> Iterator[tuple[LocalServer, Path]]:
     db = tmp_path / "archive.db"
+    fast = ["--config", str(write_config(tmp_path)), "--db", str(db)]
     with LocalServer() as server:
         for path, name in PAGES.items():
-            server.route(path, Reply(200, (FIXTURES / "pages" / name).read_bytes(), HTML))
+            server.route(path, Reply(200, fixture_html(name), HTML))
         urls = [server.url(path) for path in PAGES]
-        result = CliRunner().invoke(main, ["--db", str(db), "fetch", "--site", "mid.ru", *urls])
+        result = CliRunner().invoke(main, [*fast, "fetch", "--site", "mid.ru", *urls])
         assert result.exit_code == 0, result.output
         # An edit: the first page gets a second version, its capture packed against the first.
-        edited = (FIXTURES / "pages" / PAGES[FIRST]).read_bytes().replace(
+        edited = fixture_html(PAGES[FIRST]).replace(
             b"Yes, there is. The work plan", b"Yes, there is real progress. The work plan"
         )
         server.route(FIRST, Reply(200, edited, HTML))
-        again = CliRunner().invoke(main, ["--db", str(db), "fetch", "--site", "mid.ru", urls[0]])
+        again = CliRunner().invoke(main, [*fast, "fetch", "--site", "mid.ru", urls[0]])
         assert again.exit_code == 0 and again.output.startswith("changed"), again.output
         yield server, db
 

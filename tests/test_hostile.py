@@ -28,18 +28,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import HTML, LISTING, fixture_html, midru_listing
+from httpserver import LocalServer, Reply
 
-from tests.httpserver import LocalServer, Reply
 from worker.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-LISTING = "/en/press_service/spokesman/briefings/"
 PAGE_A = "/en/press_service/spokesman/briefings/1000001/"
 PAGE_B = "/en/press_service/spokesman/briefings/1000002/"
 PAGE_C = "/en/press_service/spokesman/briefings/1000003/"
-BRIEFING = (FIXTURES / "pages" / "midru-2024-05-29.html").read_bytes()
-OTHER_BRIEFING = (FIXTURES / "pages" / "midru-2018-09-13.html").read_bytes()
+BRIEFING = fixture_html("midru-2024-05-29")
+OTHER_BRIEFING = fixture_html("midru-2018-09-13")
 
 
 def nested(depth: int, tag: str = "div") -> bytes:
@@ -69,14 +67,6 @@ def briefing_nested(depth: int) -> bytes:
         + b"</span>" * depth
         + BRIEFING[end:]
     )
-
-
-def listing(*paths: str) -> bytes:
-    items = "".join(
-        f'<li class="announce__item"><a class="announce__link" href="{p}">Briefing</a></li>'
-        for p in paths
-    )
-    return f"<html><body><ul class='announce announce_articles'>{items}</ul></body></html>".encode()
 
 
 @dataclass
@@ -299,7 +289,7 @@ def _three_pages_after(world: World) -> None:
 
 
 def _listing_yields_nothing(world: World) -> list[str]:
-    world.site.route(LISTING, Reply(200, listing("/en/news/1/", "/about/"), HTML))
+    world.site.route(LISTING, Reply(200, midru_listing("/en/news/1/", "/about/"), HTML))
     return ["--config", world.config(), "run", "--once"]
 
 
@@ -407,7 +397,7 @@ def _stalled_robots(world: World) -> list[str]:
 
 
 def _offlimits_listing(world: World) -> list[str]:
-    page = listing(world.forbidden("/en/press_service/spokesman/briefings/1000009/"), PAGE_A)
+    page = midru_listing(world.forbidden("/en/press_service/spokesman/briefings/1000009/"), PAGE_A)
     world.site.route(LISTING, Reply(200, page, HTML))
     world.site.route(PAGE_A, Reply(200, BRIEFING, HTML))
     return ["--config", world.config(), "run", "--once"]
@@ -769,7 +759,7 @@ def test_a_stalled_server_ends_within_four_seconds_with_a_deadline_of_three() ->
 def test_a_run_counts_links_found_known_and_new(tmp_path: Path) -> None:
     with LocalServer() as site, LocalServer() as offlimits:
         world = World(tmp_path, site, offlimits)
-        site.route(LISTING, Reply(200, listing(PAGE_A, PAGE_B), HTML))
+        site.route(LISTING, Reply(200, midru_listing(PAGE_A, PAGE_B), HTML))
         site.route(PAGE_A, Reply(200, BRIEFING, HTML))
         site.route(PAGE_B, Reply(200, OTHER_BRIEFING, HTML))
         config = world.config()

@@ -1,10 +1,12 @@
 """Hosts in parallel, each host polite: three real servers on 127.0.0.2, .3 and .4.
 
-One of them answers every request (robots.txt included) after 5 s. The other two must finish
+One of them answers every request (robots.txt included) after 2 s. The other two must finish
 all their pages before the slow one has even been sent its second request, and no server may
-log two requests closer than `min_interval`. Both hold by construction, with seconds of margin,
-not by timing luck: a request reaches its server after the pacer let it start and before it
-ended, and the pacer starts a host's next request `min_interval` after the previous one ended.
+log two requests closer than `min_interval`. Both hold by construction, not by timing luck: a
+request reaches its server after the pacer let it start and before it ended, and the pacer
+starts a host's next request `min_interval` after the previous one ended. A fast host's five
+requests take 0.4 s of pacing and a few milliseconds of work each, so the slow host's 2 s leave
+more than a second of margin.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import HTML, LISTING, fixture_html, midru_listing
 from httpserver import LocalServer, Reply
 
 from worker.archive import Archive
@@ -22,12 +25,9 @@ from worker.config import Politeness, RecheckPolicy, Source, WorkerConfig
 from worker.daemon import run_daemon
 from worker.pipeline import open_context, run_source
 
-FIXTURES = Path(__file__).parent / "fixtures"
-BRIEFING_HTML = (FIXTURES / "pages" / "midru-2024-05-29.html").read_bytes()
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-LISTING = "/en/press_service/spokesman/briefings/"
-SLOW = 5.0
-MIN_INTERVAL = 0.3
+BRIEFING_HTML = fixture_html("midru-2024-05-29")
+SLOW = 2.0
+MIN_INTERVAL = 0.1
 PATTERN = r"/en/press_service/spokesman/briefings/\d+/$"
 
 
@@ -36,11 +36,7 @@ def briefing(number: int) -> str:
 
 
 def listing(urls: list[str]) -> Reply:
-    items = "".join(
-        f'<li class="announce__item"><a class="announce__link" href="{u}">B</a></li>' for u in urls
-    )
-    body = f'<html><body><ul class="announce announce_articles">{items}</ul></body></html>'
-    return Reply(200, body.encode(), HTML)
+    return Reply(200, midru_listing(*urls), HTML)
 
 
 @pytest.fixture
@@ -89,7 +85,7 @@ def assert_polite(*servers: LocalServer) -> None:
 
 
 def assert_fast_hosts_done_first(fast: tuple[LocalServer, ...], slow: LocalServer) -> None:
-    # The slow host's second request cannot start before its first was answered (5 s on).
+    # The slow host's second request cannot start before its first was answered (SLOW s on).
     second_slow = slow.requests[1].at
     for server in fast:
         assert server.requests, server.address

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import HTML, LISTING, fixture_html, midru_listing, write_config
 from httpserver import LocalServer, Reply
 
 from worker.cli import main
@@ -31,24 +32,13 @@ from worker.daemon import run_daemon
 from worker.errors import ConfigError
 from worker.profiles import load_profiles
 
-FIXTURES = Path(__file__).parent / "fixtures"
-LISTING = "/en/press_service/spokesman/briefings/"
 BRIEFING = f"{LISTING}1955710/"
 OTHER = f"{LISTING}1956688/"
-BRIEFING_HTML = (FIXTURES / "pages" / "midru-2024-05-29.html").read_bytes()
+BRIEFING_HTML = fixture_html("midru-2024-05-29")
 OTHER_HTML = BRIEFING_HTML.replace(b"May 29, 2024", b"June 6, 2024")
 OLD = "Accreditation for journalists is open on the Foreign Ministry’s website until June 3."
 NEW = "Accreditation for journalists is open on the Foreign Ministry’s website until June 5."
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 TITLE = "Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, May 29, 2024"
-
-
-def listing_html(*paths: str) -> bytes:
-    items = "".join(
-        f'<li class="announce__item"><a class="announce__link" href="{p}">Briefing</a></li>'
-        for p in paths
-    )
-    return f'<html><body><ul class="announce announce_articles">{items}</ul></body></html>'.encode()
 
 
 class Receiver:
@@ -100,14 +90,15 @@ def free_port() -> int:
 @pytest.fixture
 def site() -> Iterator[LocalServer]:
     with LocalServer() as server:
-        server.route(LISTING, Reply(200, listing_html(BRIEFING), HTML))
+        server.route(LISTING, Reply(200, midru_listing(BRIEFING), HTML))
         server.route(BRIEFING, Reply(200, BRIEFING_HTML, HTML))
         yield server
 
 
-def write_config(
+def notify_config(
     tmp_path: Path, site: LocalServer, port: int | None, extra: str = "", schedule: str = ""
 ) -> Path:
+    """The sample source, then `schedule` (TOML) and a `[[notify]]` table posting to `port`."""
     notify = (
         f"""
 [[notify]]
@@ -118,28 +109,12 @@ urls = ["json://127.0.0.1:{port}/"]
         if port is not None
         else ""
     )
-    path = tmp_path / "worker.toml"
-    path.write_text(
-        f"""
-archive = "{tmp_path / "archive.db"}"
-
-[politeness]
-min_interval = 0
-retries = 0
-timeout = "5s"
-deadline = "10s"
-
-[[sources]]
-name = "sample"
-site = "mid.ru"
-listing_urls = ["{site.url(LISTING)}"]
-link_pattern = '/briefings/\\d{{6,8}}/$'
-allowed_hosts = ["127.0.0.1"]
-{schedule}
-{notify}""",
-        encoding="utf-8",
+    return write_config(
+        tmp_path,
+        site.url(LISTING),
+        link_pattern=r"/briefings/\d{6,8}/$",
+        extra=schedule + notify,
     )
-    return path
 
 
 def run_once(config_path: Path) -> int:
@@ -156,7 +131,7 @@ def make_due(db: Path) -> None:
 def test_new_edit_and_404_each_arrive_once_with_their_content(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    config = write_config(tmp_path, site, receiver.port)
+    config = notify_config(tmp_path, site, receiver.port)
     db = tmp_path / "archive.db"
     assert run_once(config) == 0
     assert receiver.titles == [f"New briefing: {TITLE}"]
@@ -186,7 +161,7 @@ def test_a_receiver_that_is_down_gets_the_events_at_the_next_run(
     tmp_path: Path, site: LocalServer
 ) -> None:
     port = free_port()
-    config = write_config(tmp_path, site, port)
+    config = notify_config(tmp_path, site, port)
     db = tmp_path / "archive.db"
     assert run_once(config) == 0  # the failed send never fails the run
     with sqlite3.connect(db) as conn:
@@ -213,9 +188,9 @@ def test_a_receiver_that_is_down_gets_the_events_at_the_next_run(
 def test_more_events_than_digest_after_make_one_digest(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    site.route(LISTING, Reply(200, listing_html(BRIEFING, OTHER), HTML))
+    site.route(LISTING, Reply(200, midru_listing(BRIEFING, OTHER), HTML))
     site.route(OTHER, Reply(200, OTHER_HTML, HTML))
-    config = write_config(tmp_path, site, receiver.port, "digest_after = 1")
+    config = notify_config(tmp_path, site, receiver.port, "digest_after = 1")
     assert run_once(config) == 0
     assert receiver.titles == ["2 briefing events: 2 new"]
     body = receiver.posts[0]["message"]
@@ -225,7 +200,7 @@ def test_more_events_than_digest_after_make_one_digest(
 def test_only_the_events_a_target_wants(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    config = write_config(tmp_path, site, receiver.port, 'events = ["gone"]')
+    config = notify_config(tmp_path, site, receiver.port, 'events = ["gone"]')
     assert run_once(config) == 0
     assert receiver.posts == []
     site.route(BRIEFING, Reply(410, b"<html>Gone</html>", HTML))
@@ -237,13 +212,13 @@ def test_only_the_events_a_target_wants(
 def test_a_failing_source_and_its_recovery_are_told_once_each(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    config = write_config(tmp_path, site, receiver.port, 'events = ["source-failing", "source-recovered"]')  # fmt: skip
+    config = notify_config(tmp_path, site, receiver.port, 'events = ["source-failing", "source-recovered"]')  # fmt: skip
     site.route(LISTING, Reply(500, b"<html>Internal Server Error</html>", HTML))
     assert run_once(config) == 1
     assert run_once(config) == 1
     assert receiver.titles == ["Source failing: sample"]
     assert "500" in receiver.posts[0]["message"]
-    site.route(LISTING, Reply(200, listing_html(BRIEFING), HTML))
+    site.route(LISTING, Reply(200, midru_listing(BRIEFING), HTML))
     assert run_once(config) == 0
     assert run_once(config) == 0
     assert receiver.titles == ["Source failing: sample", "Source working again: sample"]
@@ -252,15 +227,15 @@ def test_a_failing_source_and_its_recovery_are_told_once_each(
 def test_a_new_target_does_not_get_the_archives_past(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    assert run_once(write_config(tmp_path, site, None)) == 0  # one briefing, no [[notify]]
-    assert run_once(write_config(tmp_path, site, receiver.port)) == 0
+    assert run_once(notify_config(tmp_path, site, None)) == 0  # one briefing, no [[notify]]
+    assert run_once(notify_config(tmp_path, site, receiver.port)) == 0
     assert receiver.posts == []
 
 
 def test_notify_test_sends_a_test_message(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    config = write_config(tmp_path, site, receiver.port)
+    config = notify_config(tmp_path, site, receiver.port)
     result = CliRunner().invoke(main, ["--config", str(config), "notify", "--test"])
     assert result.exit_code == 0, result.output
     assert "desk: sent" in result.output
@@ -268,7 +243,7 @@ def test_notify_test_sends_a_test_message(
 
 
 def test_notify_test_to_a_receiver_that_is_down_exits_1(tmp_path: Path, site: LocalServer) -> None:
-    config = write_config(tmp_path, site, free_port())
+    config = notify_config(tmp_path, site, free_port())
     result = CliRunner().invoke(main, ["--config", str(config), "notify", "--test"])
     assert result.exit_code == 1
     assert "desk: not sent:" in result.output
@@ -341,7 +316,7 @@ def stop_daemon(process: subprocess.Popen[str]) -> None:
 def test_the_running_daemon_sends_each_event_once_across_restarts(
     tmp_path: Path, site: LocalServer, receiver: Receiver
 ) -> None:
-    config = write_config(tmp_path, site, receiver.port, schedule=EVERY_SECOND)
+    config = notify_config(tmp_path, site, receiver.port, schedule=EVERY_SECOND)
     db = tmp_path / "archive.db"
     daemon = start_daemon(config)
     try:
@@ -363,7 +338,7 @@ def test_the_running_daemon_sends_each_event_once_across_restarts(
 
 
 def test_notify_shows_what_waits_and_what_failed(tmp_path: Path, site: LocalServer) -> None:
-    config = write_config(tmp_path, site, free_port())
+    config = notify_config(tmp_path, site, free_port())
     shown = CliRunner().invoke(main, ["--config", str(config), "notify"])
     assert shown.exit_code == 2  # no archive yet: nothing to show
     assert run_once(config) == 0  # the receiver is down: the new briefing waits
@@ -375,7 +350,7 @@ def test_notify_shows_what_waits_and_what_failed(tmp_path: Path, site: LocalServ
 
 
 def test_notify_without_a_notify_table_names_the_key(tmp_path: Path, site: LocalServer) -> None:
-    config = write_config(tmp_path, site, None)
+    config = notify_config(tmp_path, site, None)
     result = CliRunner().invoke(main, ["--config", str(config), "notify", "--test"])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {config}: notify: no [[notify]] table is configured"

@@ -9,13 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import FIXTURES
+
 from worker.archive import Archive, store_page
 from worker.cli.progress import on_terminal, progress_bar
 from worker.extract import PARSER_VERSION, extract
 from worker.page import Page
 from worker.profiles import load_profiles
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_nothing_is_written_when_not_a_terminal() -> None:

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from worker.errors import ExtractError
 from worker.extract import extract
 from worker.page import Page
 from worker.profiles import load_profiles
 
-FIXTURES = Path(__file__).parent / "fixtures"
 LISTINGS = sorted((FIXTURES / "listings").glob("*.html"))
 PROFILES = load_profiles()
 

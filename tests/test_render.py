@@ -6,16 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import PAGES, fixture_record
 
 from worker.record import Record, Section, TocEntry, Turn
 from worker.render import escape_markdown, render_markdown, render_text, turn_label
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 FIXTURES = sorted(PAGES.glob("*.json"), key=lambda p: p.name)
 
 
 def load(name: str) -> Record:
-    return Record.from_dict(json.loads((PAGES / name).read_text(encoding="utf-8")))
+    return fixture_record(name)
 
 
 def small_record(**changes: object) -> Record:
@@ -46,7 +46,7 @@ def small_record(**changes: object) -> Record:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_every_fixture_renders_as_text(path: Path) -> None:
-    record = load(path.name)
+    record = load(path.stem)
     text = render_text(record)
     assert text.endswith("\n")
     assert "\x1b" not in text
@@ -60,7 +60,7 @@ def test_every_fixture_renders_as_text(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_every_fixture_renders_as_markdown(path: Path) -> None:
-    record = load(path.name)
+    record = load(path.stem)
     markdown = render_markdown(record)
     assert markdown.startswith(f"# {escape_markdown(record.title)}\n")
     assert ("## Contents" in markdown) == bool(record.toc)
@@ -72,7 +72,7 @@ def test_every_fixture_renders_as_markdown(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
 def test_unwrapped_text_keeps_each_paragraph_on_one_line(path: Path) -> None:
-    record = load(path.name)
+    record = load(path.stem)
     lines = set(render_text(record, width=None).splitlines())
     for section in record.sections:
         for paragraph in section.paragraphs:
@@ -80,7 +80,7 @@ def test_unwrapped_text_keeps_each_paragraph_on_one_line(path: Path) -> None:
 
 
 def test_text_outline_of_a_briefing() -> None:
-    text = render_text(load("midru-2024-05-29.json"))
+    text = render_text(load("midru-2024-05-29"))
     lines = text.splitlines()
     assert (
         lines[0] == "Briefing by Foreign Ministry Spokeswoman Maria Zakharova, Moscow, May 29, 2024"
@@ -116,7 +116,7 @@ def test_text_skips_missing_metadata_and_ends_with_warnings() -> None:
 
 
 def test_russian_labels_follow_the_record_language() -> None:
-    record = load("midru-ru-2020-11-05.json")
+    record = load("midru-ru-2020-11-05")
     text = render_text(record)
     assert "*** Ответы на вопросы СМИ ***" in text
     assert "\nВопрос: " in text
@@ -134,7 +134,7 @@ def test_chinese_labels_follow_the_record_language() -> None:
 
 
 def test_statement_without_headings_or_toc() -> None:
-    record = load("midru-statement-2024-08-12.json")
+    record = load("midru-statement-2024-08-12")
     text = render_text(record)
     assert "Contents" not in text
     assert "Speaker" not in text
@@ -142,7 +142,7 @@ def test_statement_without_headings_or_toc() -> None:
 
 
 def test_markdown_document() -> None:
-    markdown = render_markdown(load("midru-2024-05-29.json"))
+    markdown = render_markdown(load("midru-2024-05-29"))
     assert "- **Date:** 2024-05-29T16:14:00+03:00\n" in markdown
     assert "- **Document:** 1012-29-05-2024\n" in markdown
     assert "- **URL:** <https://mid.ru/en/press_service/spokesman/briefings/1955710/>\n" in markdown

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import PAGES
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
@@ -19,7 +20,6 @@ from worker.cli import main
 from worker.page import Page
 from worker.record import Record
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
 NAMES = ("midru-2024-05-29", "globalsecurity-2020-11-05", "midru-ru-2020-11-05-cp1251")
 
 
