@@ -5,8 +5,7 @@
 0 ok, 1 operational failure (network, archive, daemon), 2 usage or input error (bad file, bad
 config, refused page, unknown document). Never a traceback.
 
-Logging goes to stderr: logging to stderr: readable text for people, JSON lines for log collectors.
-
+Logging goes to stderr, as readable text for people or JSON lines for log collectors:
 `setup_logging(level, "text")` prints `2025-07-17 09:30:02 INFO  worker.daemon: message key=value`;
 `"json"` (`--log-format json`) prints one object a line with `ts`, `level`, `logger`, `msg` and
 any fields the call passed with `extra=` (`url`, `outcome`, `source`, ...), so a daemon's runs and
@@ -45,10 +44,10 @@ from worker.profiles import Profiles, load_profiles
 if TYPE_CHECKING:
     from worker.pipeline import Context
 
-# Input errors are the user's to fix (exit 2); the rest are operational (exit 1).
 # The largest id or number SQLite stores: a larger one is a usage error, not an OverflowError.
 MAX_NUMBER = 2**63 - 1
 NUMBER = click.IntRange(min=1, max=MAX_NUMBER)
+# Input errors are the user's to fix (exit 2); the rest are operational (exit 1).
 _INPUT_ERRORS: tuple[type[BriefingsError], ...] = (
     BadURL,
     ConfigError,

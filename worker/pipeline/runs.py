@@ -137,8 +137,8 @@ def run_in_lanes(
 
 @contextmanager
 def lane_context(ctx: Context) -> Iterator[Context]:
-    """A Context for a lane's thread: its own archive connection, the same
-    fetcher (one pacer and robots.txt cache for every thread) and profiles."""
+    """A Context for a lane's thread: its own archive connection, the same fetcher (one pacer
+    and robots.txt cache for every thread) and profiles."""
     archive = Archive.open(ctx.archive.path, ctx.archive.policy)
     try:
         yield Context(ctx.config, ctx.profiles, archive, ctx.fetcher)

@@ -9,8 +9,8 @@
     reparse(ctx)                   stored captures → extract_whole → store_reparse
     parse_target(config, ...)      a saved file or a URL fetched once → its record; no archive
 
-Every outcome is logged and returned as a `FetchOutcome`, never raised: a page's failure is that
-page's, and is recorded in the fetch log with its reason.
+`archive_url` logs and returns every outcome as a `FetchOutcome`, never raises it: a page's
+failure is that page's, and is recorded in the fetch log with its reason.
 """
 
 from __future__ import annotations
