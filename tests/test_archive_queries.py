@@ -30,9 +30,10 @@ from worker.archive.models import PASSAGE_COLUMNS
 from worker.archive.queries import summarise
 from worker.archive.search import fts_query
 from worker.archive.texts import passages
-from worker.diff import diff_records, render_diff_text
+from worker.diff import diff_records
 from worker.errors import DocumentNotFound, SearchQueryError, VersionNotFound
 from worker.record import Record, Section, TocEntry, Turn
+from worker.render import render_diff_text
 
 GS = "https://www.globalsecurity.org/wmd/library/news/russia/2020/russia-201105-russia-mfab01.htm"
 MID = "https://mid.ru/en/press_service/spokesman/briefings/1955710/"

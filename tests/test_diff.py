@@ -14,10 +14,10 @@ from worker.diff import (
     SectionChange,
     diff_records,
     diff_to_dict,
-    render_diff_text,
     word_diff,
 )
 from worker.record import Record, TocEntry, Turn
+from worker.render import render_diff_text
 
 FIXTURES = sorted(PAGES.glob("*.json"), key=lambda p: p.name)
 NAGORNO = 3  # "Update on Nagorno-Karabakh", 0-based, in the 2020-11-05 briefing

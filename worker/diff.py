@@ -1,6 +1,7 @@
 """What changed between two versions of a briefing record, section by section and turn by turn.
 
-`briefings diff` and `briefings versions` show this. Sections are aligned by (part, heading), so
+`briefings diff` and `briefings versions` show this (`worker.render.render_diff_text` prints it
+for a terminal, `diff_to_dict` as JSON). Sections are aligned by (part, heading), so
 an inserted or dropped topic does not make every later section look changed; where headings
 differ the alignment falls back to position. Inside a changed section, paragraphs or turns are
 aligned the same way and an edited one carries a word-level diff, so a one-word correction reads
@@ -16,7 +17,6 @@ from difflib import SequenceMatcher
 from typing import Any, Literal
 
 from worker.record import Part, Record, Section, TocEntry, Turn
-from worker.render import turn_label
 
 Op = Literal["equal", "insert", "delete"]
 Chunk = tuple[Op, str]
@@ -33,12 +33,8 @@ METADATA_FIELDS = ("title", "published", "document_number", "speaker", "place")
 
 # Below this share of common words, an edited paragraph is shown as removed plus added.
 SIMILARITY = 0.5
-CONTEXT_WORDS = 4
 
 _WORD = re.compile(r"(\s*)(\S+)")
-_BREAK = re.compile(r"\s*\n\s*")
-_SPACES = re.compile(r" {2,}")
-_RED, _GREEN, _YELLOW, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m"
 
 
 @dataclass(frozen=True)
@@ -278,12 +274,12 @@ def _pair_similar(old: Sequence[Item], new: Sequence[Item]) -> list[Pair]:
     return pairs
 
 
-def _text(item: Item) -> str:
+def item_text(item: Item) -> str:
     return item if isinstance(item, str) else item.text
 
 
 def _similar(a: Item, b: Item) -> bool:
-    words_a, words_b = _text(a).split(), _text(b).split()
+    words_a, words_b = item_text(a).split(), item_text(b).split()
     return SequenceMatcher(None, words_a, words_b, autojunk=False).ratio() >= SIMILARITY
 
 
@@ -293,7 +289,7 @@ def _item_change(
     a = old[i] if i is not None else None
     b = new[j] if j is not None else None
     status: ItemStatus = "added" if a is None else "removed" if b is None else "changed"
-    words = word_diff(_text(a), _text(b)) if a is not None and b is not None else ()
+    words = word_diff(item_text(a), item_text(b)) if a is not None and b is not None else ()
     return ItemChange(
         kind=kind,
         status=status,
@@ -340,155 +336,6 @@ def _merged(chunks: list[Chunk]) -> tuple[Chunk, ...]:
         else:
             merged.append((op, text))
     return tuple(merged)
-
-
-# --- text output ----------------------------------------------------------------------------
-
-
-def render_diff_text(diff: RecordDiff, color: bool = False, context: int = CONTEXT_WORDS) -> str:
-    """The diff as lines for a terminal: `~` changed, `+` added, `-` removed.
-
-    Changed words are marked `[-old-]{+new+}` (git's word-diff style), or red and green with
-    `color`; unchanged text is cut to `context` words around each change. An empty diff gives
-    `no changes`.
-    """
-    if diff.is_empty:
-        return "no changes\n"
-    style = _Style(color, context)
-    lines = [*_field_lines(diff.fields, style), *_toc_lines(diff.toc, style)]
-    for section in diff.changed_sections:
-        lines.extend(_section_lines(section, diff.language, style))
-    return "\n".join(lines) + "\n"
-
-
-@dataclass(frozen=True)
-class _Style:
-    color: bool
-    context: int
-
-    def paint(self, code: str, text: str) -> str:
-        return f"{code}{text}{_RESET}" if self.color else text
-
-    def sign(self, sign: str) -> str:
-        code = {"+": _GREEN, "-": _RED, "~": _YELLOW}[sign]
-        return self.paint(code, sign)
-
-    def mark(self, op: Op, core: str) -> str:
-        if self.color:
-            return self.paint(_RED if op == "delete" else _GREEN, core)
-        return f"[-{core}-]" if op == "delete" else f"{{+{core}+}}"
-
-
-def _field_lines(fields: Sequence[FieldChange], style: _Style) -> list[str]:
-    return [f"{style.sign('~')} {f.field}: {_shown(f.old)} → {_shown(f.new)}" for f in fields]
-
-
-def _shown(value: str | None) -> str:
-    return "(none)" if value is None else value
-
-
-def _toc_lines(toc: Sequence[TocChange], style: _Style) -> list[str]:
-    if not toc:
-        return []
-    lines = [f"{style.sign('~')} toc:"]
-    for change in toc:
-        sign = "+" if change.status == "added" else "-"
-        entry = f"{change.index}. [{change.entry.part}] {change.entry.heading}"
-        lines.append(f"    {style.sign(sign)} {_line_color(sign, entry, style)}")
-    return lines
-
-
-def _line_color(sign: str, text: str, style: _Style) -> str:
-    return style.paint(_GREEN if sign == "+" else _RED, text)
-
-
-def _section_title(section: SectionChange) -> str:
-    heading = f'"{section.heading}"' if section.heading is not None else "(no heading)"
-    return f"section {section.index} [{section.part}] {heading}"
-
-
-def _section_lines(section: SectionChange, language: str, style: _Style) -> list[str]:
-    if section.status == "changed":
-        lines = [f"{style.sign('~')} {_section_title(section)}"]
-        if section.heading_changed:
-            lines.append(f"    heading: {_words_line(section.heading_words, style)}")
-        lines.extend(f"    {_changed_item_line(i, language, style)}" for i in section.items)
-        return lines
-    sign = "+" if section.status == "added" else "-"
-    lines = [f"{style.sign(sign)} {_line_color(sign, _section_title(section), style)}"]
-    for item in section.items:
-        text = _item_summary(item.new if sign == "+" else item.old, language, style)
-        lines.append(f"    {style.sign(sign)} {_line_color(sign, text, style)}")
-    return lines
-
-
-def _item_summary(item: Item | None, language: str, style: _Style) -> str:
-    if item is None:
-        return ""
-    head = _flat(_text(item))
-    words = head.split(" ")
-    limit = 3 * style.context
-    shown = " ".join(words[:limit]) + (" ..." if len(words) > limit else "")
-    return shown if isinstance(item, str) else f"{turn_label(item, language)}: {shown}"
-
-
-def _changed_item_line(item: ItemChange, language: str, style: _Style) -> str:
-    name = f"{item.kind} {item.index}"
-    if item.status == "changed":
-        return f"{name}{_label_part(item, language, style)}: {_words_line(item.words, style)}"
-    sign = "+" if item.status == "added" else "-"
-    source = item.new if item.status == "added" else item.old
-    summary = _item_summary(source, language, style)
-    text = f"{name}, {summary}" if isinstance(source, Turn) else f"{name}: {summary}"
-    return f"{style.sign(sign)} {_line_color(sign, text, style)}"
-
-
-def _label_part(item: ItemChange, language: str, style: _Style) -> str:
-    if not isinstance(item.old, Turn) or not isinstance(item.new, Turn):
-        return ""
-    old, new = turn_label(item.old, language), turn_label(item.new, language)
-    if old == new:
-        return f", {new}"
-    return f", {style.mark('delete', old)}{style.mark('insert', new)}"
-
-
-def _words_line(chunks: Sequence[Chunk], style: _Style) -> str:
-    last = len(chunks) - 1
-    parts = [_chunk_text(op, text, k == 0, k == last, style) for k, (op, text) in enumerate(chunks)]
-    return _SPACES.sub(" ", "".join(parts)).strip()
-
-
-def _chunk_text(op: Op, text: str, first: bool, last: bool, style: _Style) -> str:
-    flat = _flat(text)
-    if op == "equal":
-        return _trimmed(flat, first, last, style.context)
-    core = flat.strip()
-    if not core:
-        return flat if op == "insert" else ""
-    lead, trail = flat[: len(flat) - len(flat.lstrip())], flat[len(flat.rstrip()) :]
-    return f"{lead}{style.mark(op, core)}{trail}"
-
-
-def _flat(text: str) -> str:
-    """One line: a paragraph break inside a turn shows as ¶."""
-    return _BREAK.sub(" ¶ ", text)
-
-
-def _trimmed(text: str, first: bool, last: bool, context: int) -> str:
-    """Unchanged text cut to `context` words next to each change it touches."""
-    words = text.split()
-    lead = " " if text[:1].isspace() else ""
-    trail = " " if text[-1:].isspace() else ""
-    if last:
-        kept = words if len(words) <= 2 * context and first else words[:context]
-        more = len(kept) < len(words)
-        return lead + " ".join(kept) + (" ..." if more else trail)
-    if first:
-        kept = words[-context:]
-        return ("... " if len(kept) < len(words) else lead) + " ".join(kept) + trail
-    if len(words) <= 2 * context:
-        return text
-    return f"{lead}{' '.join(words[:context])} ... {' '.join(words[-context:])}{trail}"
 
 
 # --- JSON -----------------------------------------------------------------------------------

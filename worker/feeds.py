@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 from worker.archive import clock
 from worker.archive.db import Archive
 from worker.archive.follow import Change, change_diff, changes
-from worker.diff import render_diff_text
+from worker.render import render_diff_text
 
 MAX_DIFF_CHARS = 6000  # a longer diff is cut: `briefings diff` shows it whole
 GENERATOR = "briefings-worker"

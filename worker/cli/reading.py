@@ -244,7 +244,8 @@ def diff(
 ) -> None:
     """Section-by-section and turn-by-turn changes between two versions."""
     from worker.archive.queries import get_version, resolve_document
-    from worker.diff import diff_records, diff_to_dict, render_diff_text
+    from worker.diff import diff_records, diff_to_dict
+    from worker.render import render_diff_text
 
     with archive_context(options, reading=True) as ctx:
         document = resolve_document(ctx.archive, doc)

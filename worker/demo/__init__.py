@@ -23,9 +23,10 @@ from worker.config import WorkerConfig, load_config
 from worker.daemon import run_daemon
 from worker.daemon.lockfile import hold_archive_lock
 from worker.demo.site import DEMO_BASE_URL, SampleSite
-from worker.diff import diff_records, render_diff_text
+from worker.diff import diff_records
 from worker.errors import ArchiveError, BadURL, ConfigError
 from worker.profiles import default_sites_dir
+from worker.render import render_diff_text
 from worker.urls import host_of
 
 PAGES_DIR = Path(__file__).parent / "pages"
