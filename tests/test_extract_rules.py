@@ -10,7 +10,7 @@ import pytest
 from worker import parse_page
 from worker.api import shipped_profiles
 from worker.extract.dates import find_date, find_month_day, find_title_date, year_from_paths
-from worker.extract.language import identify
+from worker.extract.language import _identifier, identify
 from worker.extract.markers import markers_for
 from worker.extract.names import nominative, record_speaker, title_name
 
@@ -118,6 +118,15 @@ def test_language_is_identified_from_short_text() -> None:
     assert identify("Ответы на вопросы СМИ", languages) == "ru"
     assert identify("Answers to media questions", languages) == "en"
     assert identify("外交部发言人主持例行记者会", languages) == "zh"
+
+
+def test_each_set_of_languages_narrows_the_one_model() -> None:
+    # A model per set of languages took ~75 MiB each: the daemon's memory grew with the sites.
+    english_russian, english_chinese = _identifier(("en", "ru")), _identifier(("en", "zh"))
+    assert english_russian.tk_output is english_chinese.tk_output
+    assert english_russian.tk_nextmove is english_chinese.tk_nextmove
+    assert identify("Ответы на вопросы СМИ", ("en", "ru")) == "ru"
+    assert identify("外交部发言人主持例行记者会", ("en", "zh")) == "zh"
 
 
 def _page(body: str) -> str:
