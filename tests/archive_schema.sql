@@ -1,4 +1,4 @@
--- user_version 6
+-- user_version 7
 CREATE INDEX captures_base ON captures (host, id) WHERE dictionary_id IS NULL;
 CREATE INDEX captures_document_id ON captures (document_id);
 CREATE INDEX captures_orphan_url ON captures (url) WHERE document_id IS NULL;
@@ -22,6 +22,7 @@ CREATE INDEX notify_events_source ON notify_events (source, kind);
 CREATE INDEX retries_next_check_at ON retries (next_check_at);
 CREATE INDEX runs_source ON runs (source);
 CREATE INDEX versions_capture_id ON versions (capture_id);
+CREATE INDEX versions_passages ON versions (passages);
 CREATE TABLE backfill (
     source TEXT PRIMARY KEY,
     next_url TEXT,

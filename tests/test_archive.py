@@ -119,6 +119,11 @@ def test_open_sets_pragmas_and_is_idempotent(tmp_path: Path) -> None:
         assert pragma("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_the_search_index_merges_8_segments_at_a_time(archive: Archive) -> None:
+    row = archive.conn.execute("SELECT v FROM passages_fts_config WHERE k = 'automerge'")
+    assert row.fetchone()[0] == 8
+
+
 def test_sqlite_utils_sees_tables_views_and_the_search_index(archive: Archive) -> None:
     store(archive, seed_record())
     assert archive.db.table("passages").detect_fts() == "passages_fts"

@@ -10,7 +10,8 @@ One module per migration: `m1_create.py` (the first schema), `m2_compact.py` (re
 compressed, a contentless index), 3 is the notification outbox (`worker/archive/outbox.py`),
 `m4_readable.py` (every version's text in plain tables, FTS5 the sqlite-utils way, `moved`, the
 views), 5 adds the links a run's listings gave to `runs`, `m6_counted.py` stores each version's
-passage count and indexes what `list` and `status` read. The tables are plain tables that
+passage count and indexes what `list` and `status` read, `m7_scale.py` has the search index
+merge its segments 8 at a time and indexes the passage counts. The tables are plain tables that
 `sqlite3`, `sqlite-utils` and Datasette read as they are.
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from worker.archive import outbox
-from worker.archive.migrations import m1_create, m2_compact, m4_readable, m6_counted
+from worker.archive.migrations import m1_create, m2_compact, m4_readable, m6_counted, m7_scale
 from worker.errors import ArchiveError
 
 
@@ -63,6 +64,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "each version's passage count stored; documents indexed newest first and when gone",
         m6_counted.STATEMENTS,
+    ),
+    Migration(
+        7,
+        "the search index merges its segments 8 at a time; passage counts indexed",
+        m7_scale.STATEMENTS,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
