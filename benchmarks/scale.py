@@ -68,8 +68,9 @@ from sitegen import (
     load_fixtures,
 )
 
-from worker.archive import due_for_recheck, export_records, known_urls
+from worker.archive import due_for_recheck, export_records, known_urls, status_summary
 from worker.archive.db import Archive
+from worker.archive.follow import list_documents
 from worker.archive.texts import passages
 from worker.cli import main as briefings
 from worker.cli.progress import progress_bar
@@ -443,19 +444,26 @@ def bare_match(db: Path, word: str, repeats: int) -> Timing | None:
         conn.close()
 
 
-def query_plans(db: Path, config: WorkerConfig) -> list[tuple[str, list[str]]]:
-    """EXPLAIN QUERY PLAN of every statement the due-for-recheck and known-URL queries run."""
-    statements: list[str] = []
+def query_plans(db: Path, config: WorkerConfig) -> list[tuple[str, str, list[str]]]:
+    """EXPLAIN QUERY PLAN of every SELECT the due-for-recheck and known-URL queries, `status`
+    and `list` (its first page) run: (what, statement, plan steps)."""
+    plans = []
     with Archive.open(db) as archive:
-        archive.conn.set_trace_callback(statements.append)
-        due_for_recheck(archive, datetime.now(UTC), config.recheck.per_run)
-        known_urls(archive, ["http://127.0.0.1/x", "http://127.0.0.1/y"])
-        archive.conn.set_trace_callback(None)
-        plans = []
-        for sql in statements:
-            if sql.lstrip().upper().startswith("SELECT"):
-                rows = archive.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
-                plans.append((" ".join(sql.split()), [str(row[3]) for row in rows]))
+        calls: list[tuple[str, Callable[[], object]]] = [
+            ("due for recheck", lambda: due_for_recheck(archive, datetime.now(UTC), 100)),
+            ("known URLs", lambda: known_urls(archive, ["http://127.0.0.1/x"])),
+            ("status", lambda: status_summary(archive)),
+            ("list", lambda: list_documents(archive, limit=50)),
+        ]
+        for what, call in calls:
+            statements: list[str] = []
+            archive.conn.set_trace_callback(statements.append)
+            call()
+            archive.conn.set_trace_callback(None)
+            for sql in statements:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    rows = archive.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+                    plans.append((what, " ".join(sql.split()), [str(row[3]) for row in rows]))
     return plans
 
 
@@ -631,9 +639,9 @@ def main() -> None:
               f"{conditional.per_second:.0f}/s); RSS {start_rss:.0f} MiB at start, peak "
               f"{peak:.0f} MiB [target {TARGET_RSS_MIB:.0f}: "
               f"{'ok' if peak <= TARGET_RSS_MIB else 'MISSED'}]")  # fmt: skip
-        print("   query plans of the due-for-recheck and known-URL queries:")
-        for sql, plan in query_plans(db, config):
-            print(f"     {sql[:110]}")
+        print("   query plans of the due-for-recheck and known-URL queries, status and list:")
+        for what, sql, plan in query_plans(db, config):
+            print(f"     {what}: {sql[:100]}")
             for step in plan:
                 scan = step.startswith("SCAN") and "INDEX" not in step
                 print(f"       {step}{'   <- FULL SCAN' if scan else ''}")
