@@ -254,16 +254,15 @@ def test_refused_and_missing_pages_are_logged_not_stored(site: SampleSite, confi
 
 
 def test_reparse_keeps_the_profile_a_page_was_archived_with(
-    site: SampleSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    site: SampleSite, tmp_path: Path
 ) -> None:
     """A page fetched with --site (no source names its host) is re-derived with that profile."""
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    fetched = runner.invoke(main, ["fetch", "--site", "mid.ru", site.url(BRIEFING), "--json"])
+    no_sources = write_config(tmp_path)  # and no pacing
+    fetched = run(no_sources, "fetch", "--site", "mid.ru", site.url(BRIEFING), "--json")
     assert json.loads(fetched.stdout)[0]["outcome"] == "new"
-    reparsed = runner.invoke(main, ["reparse", "--all"])
+    reparsed = run(no_sources, "reparse", "--all")
     assert reparsed.stdout.strip() == "checked 1: 0 new, 0 changed, 1 unchanged, 0 failed"
-    shown = json.loads(runner.invoke(main, ["show", site.url(BRIEFING), "--format", "json"]).stdout)
+    shown = json.loads(run(no_sources, "show", site.url(BRIEFING), "--format", "json").stdout)
     assert (shown["site"], shown["published"]) == ("mid.ru", "2024-05-29T16:14:00+03:00")
 
 
