@@ -643,7 +643,7 @@ def main() -> None:
         for what, sql, plan in query_plans(db, config):
             print(f"     {what}: {sql[:100]}")
             for step in plan:
-                scan = step.startswith("SCAN") and "INDEX" not in step
+                scan = step.startswith("SCAN") and "INDEX" not in step and "CONSTANT" not in step
                 print(f"       {step}{'   <- FULL SCAN' if scan else ''}")
 
     # 5. The commands, against the same at a tenth of the size.
