@@ -175,6 +175,28 @@ def test_outlets_as_labels_are_questions() -> None:
     ]
 
 
+def test_a_bold_label_after_a_single_line_break_opens_a_turn() -> None:
+    record = parse_page(
+        _page(
+            "<p>Good afternoon. Today the minister met his counterpart in the capital.</p>"
+            "<p><b>Question:</b> What about the Arctic?<br>"
+            "<b>Dana Roe:</b> The Arctic is cold.<br>It is also far.</p>"
+            "<p><b>Question</b>: And the weather?<br>\n<strong>Dana Roe</strong>: Fine.</p>"
+            "<p><b>Question:</b> And then?<br><b>Important</b> to ask twice.</p>"
+            "<p><b>Dana Roe:</b> We will see.</p>"
+        )
+    )
+    turns = [t for s in record.sections if s.part == "answers" for t in s.turns]
+    assert [(t.role, t.speaker, t.text) for t in turns] == [
+        ("question", None, "What about the Arctic?"),
+        ("answer", "Dana Roe", "The Arctic is cold. It is also far."),
+        ("question", None, "And the weather?"),
+        ("answer", "Dana Roe", "Fine."),
+        ("question", None, "And then? Important to ask twice."),  # bold, but no label
+        ("answer", "Dana Roe", "We will see."),
+    ]
+
+
 def test_hidden_elements_and_footers_are_chrome() -> None:
     record = parse_page(
         _page(

@@ -240,7 +240,9 @@ class _Flattener:
                     following, tag, depth = only, child_tag, child_depth
                     on_exit = _Exit(flush_tag=child_tag, flush_depth=child_depth)
                 elif child_tag == "br":
-                    if parts:
+                    if parts and _bold_label_follows(following):
+                        self.flush(tag, depth)  # a turn printed after a line break, not a paragraph
+                    elif parts:
                         parts.append("\n")
                 elif child_tag is None or child_tag[0] == "-" or child_tag in self.skip_tags:
                     continue
@@ -281,6 +283,27 @@ class _Flattener:
                 self.links.append(href[1:])
         elif href:
             self.offsite += sum(len(p) for p in self.parts[done.before :])
+
+
+# A label in bold after a single `<br>` (`...?<br><strong>Maria Zakharova:</strong> ...`) opens
+# a new turn inside one `<p>`; any other single `<br>` is a line break within the paragraph.
+_LABEL_MAX_CHARS = 60
+_COLONS = (":", "\uff1a")
+
+
+def _bold_label_follows(node: LexborNode | None) -> bool:
+    """Whether the siblings from `node` open with a bold label: `<b>Name:</b>` or `<b>Name</b>:`."""
+    while node is not None and node.tag == "-text" and (node.text_content or "").isspace():
+        node = node.next
+    if node is None or node.tag not in _BOLD_TAGS:
+        return False
+    label = node.text(deep=True).strip()
+    if not 0 < len(label) <= _LABEL_MAX_CHARS:
+        return False
+    if label.endswith(_COLONS):
+        return True
+    after = node.next
+    return after is not None and (after.text_content or "").lstrip().startswith(_COLONS)
 
 
 @dataclass(frozen=True, slots=True)
