@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from worker.pipeline.runs import by_host, run_in_lanes
+from worker.pipeline.runs import by_server, run_in_lanes
 
 URLS = [
     "https://a.example/1",
@@ -19,8 +19,8 @@ URLS = [
 ]
 
 
-def test_urls_grouped_by_host_in_order() -> None:
-    assert by_host(URLS) == {
+def test_urls_grouped_by_server_in_order() -> None:
+    assert by_server(URLS) == {
         "a.example": ["https://a.example/1", "https://a.example/2"],
         "b.example": ["https://B.example./1", "https://b.example/2"],
         "c.example": ["https://c.example/1"],
@@ -28,7 +28,7 @@ def test_urls_grouped_by_host_in_order() -> None:
 
 
 def test_www_and_the_bare_name_share_a_lane_as_they_share_a_pace() -> None:
-    assert by_host(["https://www.mid.ru/1", "https://mid.ru/2", "https://archive.mid.ru/3"]) == {
+    assert by_server(["https://www.mid.ru/1", "https://mid.ru/2", "https://archive.mid.ru/3"]) == {
         "mid.ru": ["https://www.mid.ru/1", "https://mid.ru/2"],
         "archive.mid.ru": ["https://archive.mid.ru/3"],
     }
@@ -81,12 +81,12 @@ def test_several_hosts_get_a_lane_each_with_its_own_context() -> None:
     assert finished
     assert sorted(counted) == sorted(URLS)
     assert len(lanes.opened) == 3
-    contexts_by_host: dict[str, set[str]] = {}
+    contexts_by_server: dict[str, set[str]] = {}
     for ctx, thread, url in lanes.done:
         assert thread != threading.current_thread().name
-        contexts_by_host.setdefault(url.split("/")[2].lower().rstrip("."), set()).add(ctx)
+        contexts_by_server.setdefault(url.split("/")[2].lower().rstrip("."), set()).add(ctx)
     # Each host's pages went through one lane's context, in the host's order.
-    assert all(len(contexts) == 1 for contexts in contexts_by_host.values())
+    assert all(len(contexts) == 1 for contexts in contexts_by_server.values())
     assert [u for _, _, u in lanes.done if "a.example" in u] == URLS[0:3:2]
 
 

@@ -69,7 +69,7 @@ C = TypeVar("C")  # a Context (generic: the lanes need only to hand it on)
 T = TypeVar("T")
 
 
-def host_of(url: str) -> str:
+def lane_of(url: str) -> str:
     """The lane a URL goes to: its host's server (`www.` and the bare name share one, as they
     share one pace); a URL with no usable host gets a lane of its own, where its fetch fails
     with the reason."""
@@ -79,11 +79,11 @@ def host_of(url: str) -> str:
         return ""
 
 
-def by_host(addresses: Iterable[str]) -> dict[str, list[str]]:
-    """URLs grouped by host, hosts in order of first appearance, each host's URLs in order."""
+def by_server(addresses: Iterable[str]) -> dict[str, list[str]]:
+    """URLs grouped by lane (`lane_of`), in order of first appearance, each lane's URLs in order."""
     groups: dict[str, list[str]] = {}
     for url in addresses:
-        groups.setdefault(host_of(url), []).append(url)
+        groups.setdefault(lane_of(url), []).append(url)
     return groups
 
 
@@ -101,7 +101,7 @@ def run_in_lanes(
     `lane_context(ctx)` gives a Context for a lane's thread (with its own archive connection);
     `count` is called under a lock, one outcome at a time.
     """
-    groups = by_host(addresses)
+    groups = by_server(addresses)
     if len(groups) <= 1:
         for url in next(iter(groups.values()), []):
             if stop.is_set():
